@@ -1,0 +1,92 @@
+# Audio ingest tools.  `make` builds every tool into bin/, `make check` runs
+# every test, `make bench` prints the benchmark tables, `make deps`
+# installs the Debian 12 packages the build and tests need.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib
+LDFLAGS ?=
+
+# Tools: every directory under tools/ builds bin/<dir> from its *.c files.
+TOOLS := $(notdir $(wildcard tools/*))
+# Scripts committed in bin/ (installed as they are).
+SCRIPTS := $(filter-out $(addprefix bin/,$(TOOLS)),$(wildcard bin/*))
+
+# Libraries each tool links, besides lib/libingest.a.
+LIBS_exotel-decode = -ljq
+LIBS_resample = -lsamplerate -lspeexdsp -lm
+LIBS_redis-pub = -lhiredis
+LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto
+LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:.c=.o)
+LIB := lib/libingest.a
+
+# Test helpers: tests/helpers/<name>.c builds tests/bin/<name>.
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPERS := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRC))
+LIBS_HELPERS = -lhiredis -lm
+
+MANPAGES := $(wildcard man/*.[1-8])
+
+all: $(addprefix bin/,$(TOOLS))
+
+$(LIB): $(LIB_OBJ)
+	$(AR) rcs $@ $(LIB_OBJ)
+
+lib/%.o: lib/%.c $(wildcard lib/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+.SECONDEXPANSION:
+bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIB) $(wildcard lib/*.h)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -Itools/$* $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(LIB) $(LIBS_$*)
+
+tests/bin/%: tests/helpers/%.c $(LIB)
+	@mkdir -p tests/bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS_HELPERS)
+
+helpers: $(HELPERS)
+
+check: all helpers lint
+	@tests/run
+
+lint:
+	@for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
+	@echo "man pages: $(words $(MANPAGES)) linted"
+
+bench: all helpers
+	@bench/run
+
+# Installs the Debian 12 packages that are missing (root, or sudo).
+DEB_PACKAGES = gcc make pkg-config libwebsockets-dev libjq-dev jq libhiredis-dev \
+	libsamplerate0-dev libspeexdsp-dev libssl-dev openssl redis-server redis-tools \
+	mandoc sox valgrind s6 runit procps curl
+deps:
+	@missing=; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing:$$missing"; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	cp $(addprefix bin/,$(TOOLS)) $(SCRIPTS) $(DESTDIR)$(BINDIR)/
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+
+clean:
+	rm -f $(LIB) $(LIB_OBJ) $(addprefix bin/,$(TOOLS)) $(HELPERS)
+
+.PHONY: all check lint bench deps install clean helpers

@@ -1,0 +1,88 @@
+/*
+ * base64.c - base64 encode and decode.  See base64.h.
+ */
+#include "base64.h"
+
+static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t
+base64_encode(const void *in, size_t n, char *out)
+{
+	const unsigned char *p = in;
+	char *o = out;
+	unsigned v;
+
+	for (; n >= 3; n -= 3, p += 3) {
+		v = (unsigned)p[0] << 16 | (unsigned)p[1] << 8 | p[2];
+		*o++ = alphabet[v >> 18];
+		*o++ = alphabet[v >> 12 & 63];
+		*o++ = alphabet[v >> 6 & 63];
+		*o++ = alphabet[v & 63];
+	}
+	if (n) {
+		v = (unsigned)p[0] << 16 | (n == 2 ? (unsigned)p[1] << 8 : 0);
+		*o++ = alphabet[v >> 18];
+		*o++ = alphabet[v >> 12 & 63];
+		*o++ = n == 2 ? alphabet[v >> 6 & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+/* Value of a base64 character, -1 for padding, -2 for whitespace, -3 bad. */
+static int
+sextet(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	if (c == '=')
+		return -1;
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		return -2;
+	return -3;
+}
+
+long
+base64_decode(const char *in, size_t n, void *out)
+{
+	unsigned char *o = out;
+	unsigned acc = 0;
+	int bits = 0, pad = 0, quads = 0, s;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		s = sextet((unsigned char)in[i]);
+		if (s == -2)
+			continue;
+		if (s == -3)
+			return -1;
+		if (s == -1) {
+			pad++;
+			continue;
+		}
+		if (pad)	/* data after padding */
+			return -1;
+		acc = acc << 6 | (unsigned)s;
+		bits += 6;
+		quads++;
+		if (bits >= 8) {
+			bits -= 8;
+			*o++ = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* A group of 4 may end with 2 or 3 characters, never 1. */
+	if (quads % 4 == 1 || pad > 2 || (pad && (quads + pad) % 4))
+		return -1;
+	return (long)(o - (unsigned char *)out);
+}

@@ -1,0 +1,44 @@
+/*
+ * spawn.h - start a child cleanly (STYLE.md rule 6): its own process group,
+ * SIGPIPE and every other signal back to default, an empty signal mask,
+ * chosen descriptors at chosen numbers, context in the environment, and
+ * exec failures reported to the parent rather than lost in the child.
+ */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <sys/types.h>
+
+#define SPAWN_MAXFD 4
+
+struct spawn_fd {
+	int from;	/* descriptor in the parent */
+	int to;		/* number it gets in the child */
+};
+
+struct spawn {
+	char *const *argv;		/* borrowed; argv[0] searched in PATH */
+	struct spawn_fd fds[SPAWN_MAXFD];
+	int nfds;
+	char *const *setenv;		/* borrowed "NAME=value" list, NULL-ended; may be NULL */
+	int new_pgrp;			/* 1: the child leads its own process group */
+};
+
+/*
+ * Fork and exec.  Every descriptor not listed in fds keeps its own
+ * close-on-exec flag (the caller makes its pipes O_CLOEXEC so one child
+ * never holds another's pipe).  Returns the pid, or -1 with errno set to
+ * the exec (or fork) failure; the failed child has already been reaped.
+ */
+pid_t spawn_child(const struct spawn *sp);
+
+/* Exit status of the tools for an exec errno: 127 for ENOENT, else 126. */
+int spawn_exec_status(int err);
+
+/* Map a waitpid() status to the shared table: exit code, or 128+signal. */
+int wait_status_code(int wstatus);
+
+/* Restore default disposition of every signal and unblock all; for children. */
+void signals_reset(void);
+
+#endif

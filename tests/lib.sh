@@ -1,0 +1,92 @@
+# tests/lib.sh - sourced by every test file.  Cases print PASS/FAIL lines;
+# servers are started on free ports in a temporary directory and always
+# stopped by the EXIT trap, so a failed test never leaves a process behind.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$TOP/bin:$TOP/tests/bin:$PATH"
+FIXTURES=${FIXTURES:-$TOP/../shared/fixtures}
+[ -d "$FIXTURES" ] || FIXTURES=$TOP/tests/fixtures
+T=$(mktemp -d "${TMPDIR:-/tmp}/ingest-test.XXXXXX")
+_pids=()
+
+cleanup() {
+	local p
+	for p in "${_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${_pids[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Remember a background pid so cleanup stops it.
+track() { _pids+=("$1"); }
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+
+# run CMD...: sets $out (stdout), $err (stderr) and $rc.
+run() {
+	"$@" >"$T/.out" 2>"$T/.err"
+	rc=$?
+	out=$(cat "$T/.out")
+	err=$(cat "$T/.err")
+}
+
+# expect NAME EXPECTED ACTUAL
+expect() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected [$2] got [$3]"
+	fi
+}
+
+# expect_match NAME REGEX TEXT (grep -E on text)
+expect_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		pass "$1"
+	else
+		fail "$1" "no match for /$2/ in [$3]"
+	fi
+}
+
+freeport() { "$TOP/tests/bin/freeport"; }
+
+# wait_for TIMEOUT_S CMD...: retry CMD every 50 ms until it succeeds.
+wait_for() {
+	local limit=$(( $1 * 20 )) i=0
+	shift
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		sleep 0.05
+	done
+}
+
+# start_redis: a private redis-server on a free port in $T/redis-$port;
+# sets REDIS_PORT, REDIS_URL and REDIS_PID.
+start_redis() {
+	REDIS_PORT=${1:-$(freeport)}
+	local d="$T/redis-$REDIS_PORT"
+	mkdir -p "$d"
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$d" \
+	    --save '' --appendonly no --daemonize no --logfile "$d/log" &
+	REDIS_PID=$!
+	track $REDIS_PID
+	REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+	wait_for 10 redis-cli -p "$REDIS_PORT" ping || { echo "redis did not start"; return 1; }
+}
+
+stop_redis() {
+	kill -TERM "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+}
