@@ -35,8 +35,10 @@ pcm16_to_ulaw(int16_t s)
 		v = 8159;
 	v += 0x84 >> 2;
 	for (seg = 0; seg < 8; seg++)
-		if (v <= seg_end[seg] >> 2 || seg == 7)
+		if (v <= seg_end[seg] >> 2)
 			break;
+	if (seg == 8)		/* past the last segment: the largest code */
+		return (uint8_t)(0x7f ^ mask);
 	return (uint8_t)((seg << 4 | ((v >> (seg + 1)) & 0x0f)) ^ mask);
 }
 

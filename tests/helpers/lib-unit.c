@@ -1,0 +1,119 @@
+/*
+ * lib-unit - unit cases for the shared library (lib/): base64, the
+ * bounded number parser, mu-law, the WAV header.  Prints PASS/FAIL lines
+ * like every test file; exits 1 if any case failed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base64.h"
+#include "num.h"
+#include "pcm.h"
+
+static int failed;
+
+static void
+check(const char *name, int ok)
+{
+	printf("%s: lib %s\n", ok ? "PASS" : "FAIL", name);
+	if (!ok)
+		failed = 1;
+}
+
+static int
+dec_is(const char *in, const char *want, long wantlen)
+{
+	unsigned char out[256];
+	long n = base64_decode(in, strlen(in), out);
+
+	if (n != wantlen)
+		return 0;
+	return n < 0 || memcmp(out, want, (size_t)n) == 0;
+}
+
+static void
+base64_cases(void)
+{
+	static const char *plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *coded[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	char out[64];
+	unsigned char all[256], back[512];
+	char big[400];
+	int i, ok = 1;
+
+	for (i = 0; i < 7; i++) {
+		base64_encode(plain[i], strlen(plain[i]), out);
+		ok &= strcmp(out, coded[i]) == 0;
+		ok &= dec_is(coded[i], plain[i], (long)strlen(plain[i]));
+	}
+	check("base64 RFC 4648 vectors", ok);
+	check("base64 missing padding accepted", dec_is("Zm9vYg", "foob", 4) && dec_is("Zm8", "fo", 2));
+	check("base64 whitespace ignored", dec_is("Zm9v\r\nYmFy", "foobar", 6));
+	check("base64 url-safe alphabet", dec_is("-_8=", "\xfb\xff", 2) && dec_is("+/8=", "\xfb\xff", 2));
+	check("base64 bad character refused", dec_is("Zm9v!", "", -1) && dec_is("Zm\"9", "", -1));
+	check("base64 lone trailing character refused", dec_is("Zm9vY", "", -1));
+	check("base64 data after padding refused", dec_is("Zg==Zg==", "", -1) && dec_is("Z=g=", "", -1));
+	check("base64 too much padding refused", dec_is("Zg===", "", -1));
+	for (i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	base64_encode(all, sizeof all, big);
+	check("base64 binary round trip",
+	    base64_decode(big, strlen(big), back) == 256 && memcmp(all, back, 256) == 0);
+}
+
+static void
+num_cases(void)
+{
+	long long v = -1;
+
+	check("num plain", parse_long("8000", 0, 192000, &v) == 0 && v == 8000);
+	check("num bounds inclusive", parse_long("0", 0, 5, &v) == 0 && parse_long("5", 0, 5, &v) == 0);
+	check("num over max refused", parse_long("192001", 0, 192000, &v) < 0);
+	check("num under min refused", parse_long("-1", -0, 10, &v) < 0 && parse_long("2", 3, 10, &v) < 0);
+	check("num trailing junk refused", parse_long("80x", 0, 100, &v) < 0 && parse_long("8 ", 0, 100, &v) < 0);
+	check("num empty and space refused", parse_long("", 0, 1, &v) < 0 && parse_long(" 1", 0, 1, &v) < 0);
+	check("num sign refused when unsigned", parse_long("+1", 0, 9, &v) < 0);
+	check("num negative allowed when min < 0", parse_long("-7", -10, 10, &v) == 0 && v == -7);
+	check("num overflow refused", parse_long("99999999999999999999", 0, 1LL << 62, &v) < 0);
+}
+
+static void
+pcm_cases(void)
+{
+	uint8_t u[4] = { 0x00, 0x7f, 0x80, 0xff }, out[8], h[WAV_HEADER_LEN];
+	int i, ok = 1;
+
+	ulaw_decode(u, 4, out);
+	check("mulaw extremes", le16_get(out) == -32124 && le16_get(out + 2) == 0 &&
+	    le16_get(out + 4) == 32124 && le16_get(out + 6) == 0);
+	for (i = 0; i < 256; i++)
+		ok &= ulaw_to_pcm16(pcm16_to_ulaw(ulaw_to_pcm16((uint8_t)i))) ==
+		    ulaw_to_pcm16((uint8_t)i);
+	check("mulaw encode inverts decode", ok);
+	check("mulaw encoder clips", pcm16_to_ulaw(32767) == 0x80 && pcm16_to_ulaw(-32768) == 0x00);
+	wav_header(h, 16000);
+	check("wav header", memcmp(h, "RIFF", 4) == 0 && memcmp(h + 8, "WAVEfmt ", 8) == 0 &&
+	    h[24] == 0x80 && h[25] == 0x3e && h[28] == 0x00 && h[29] == 0x7d &&
+	    memcmp(h + 36, "data", 4) == 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	int i;
+	uint8_t b, out[2];
+
+	/* "lib-unit mulaw-table": the 256 decoded samples, for comparing with sox. */
+	if (argc > 1 && strcmp(argv[1], "mulaw-table") == 0) {
+		for (i = 0; i < 256; i++) {
+			b = (uint8_t)i;
+			ulaw_decode(&b, 1, out);
+			fwrite(out, 1, 2, stdout);
+		}
+		return 0;
+	}
+	base64_cases();
+	num_cases();
+	pcm_cases();
+	return failed;
+}
