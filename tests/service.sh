@@ -1,0 +1,289 @@
+# bin/ingest, the service entry point: configuration (.env.local parsing,
+# validation), the private Redis, signal forwarding and clean shutdown, and
+# a first call end to end through the real tools.
+source "$(dirname "$0")/lib.sh"
+
+USAGE='usage: ingest [-hnqv] [-d notification-fd] [-f env-file]'
+CALL=CA3ae75ffe1c5d8847e478556c07d07103	# callSid of twilio-stream1
+
+# Every test runs in its own working directory, so no .env.local of the
+# developer's checkout is read.
+mkdir -p "$T/wd"
+cd "$T/wd" || exit 1
+# Nothing of the caller's environment may configure the service.
+unset REDIS_URL PORT HOST LOG_LEVEL INGEST_STATE_DIR INGEST_ENV_FILE \
+    SUPPORT_EXOTEL EXOTEL_ALLOW_IPS EXOTEL_BASIC_AUTH JWT_SECRET JWT_PUBLIC_KEY \
+    SSL_CERT_PATH SSL_KEY_PATH PUBLIC_URL CALL_ID
+
+# ---- usage and configuration errors ---------------------------------------
+
+run ingest -x
+expect "unknown option: usage error" \
+    "100|ingest: fatal: -x: unknown option
+$USAGE" "$rc|$err"
+
+run ingest -h
+expect "-h prints the usage line" "100|$USAGE" "$rc|$err"
+
+run ingest extra
+expect "an operand is a usage error" \
+    "100|ingest: fatal: unexpected argument: extra
+$USAGE" "$rc|$err"
+
+run env PORT=99999 ingest -n
+expect "PORT out of range is refused, naming it" \
+    "100|ingest: fatal: PORT: expected a port number 1-65535, not: 99999" "$rc|$err"
+
+run env PORT=84x3 ingest -n
+expect "PORT not a number is refused" \
+    "100|ingest: fatal: PORT: expected a port number 1-65535, not: 84x3" "$rc|$err"
+
+run env REDIS_URL='http://:s3cret@example.com' ingest -n
+expect "a REDIS_URL of another scheme is refused, password not logged" \
+    "100|ingest: fatal: REDIS_URL: expected redis://[:password@]host[:port][/db] or unix:///path, not: http://example.com" \
+    "$rc|$err"
+
+run env REDIS_URL='redis://h:70000' ingest -n
+expect "a REDIS_URL port out of range is refused" 100 "$rc"
+
+run env LOG_LEVEL=loud ingest -n
+expect "a bad LOG_LEVEL is refused, naming it" \
+    "100|ingest: fatal: LOG_LEVEL: expected quiet, info or debug, not: loud" "$rc|$err"
+
+run ingest -f "$T/nonexistent" -n
+expect "-f with a missing file is refused" \
+    "100|ingest: fatal: INGEST_ENV_FILE/-f: cannot read $T/nonexistent" "$rc|$err"
+
+run ingest -d 1 -n
+expect "-d below 3 is refused" \
+    "100|ingest: fatal: -d: not a descriptor number >= 3: 1" "$rc|$err"
+
+# ---- .env.local ------------------------------------------------------------
+
+# The file is parsed, never run: $(...) stays text, quotes are removed,
+# the environment wins over the file.
+cat >.env.local <<'EOF'
+# the original service's file
+export PORT=9001
+HOST = 127.0.0.1   # a comment after a value
+REDIS_URL="redis://:pa ss@127.0.0.1:6390/2"   # quoted, a blank inside
+PUBLIC_URL='wss://$(touch pwned)/x # not a comment'
+MULTI="a\nb \"q\" c\\d"
+LOG_LEVEL=quiet
+
+EMPTY=
+EOF
+run env LOG_LEVEL=debug ingest -n
+expect ".env.local: parsed, environment wins, no code run, secrets hidden" \
+    "0|ingest: debug: env-file=.env.local line=2 PORT=9001
+ingest: debug: env-file=.env.local line=3 HOST=127.0.0.1
+ingest: debug: env-file=.env.local line=4 REDIS_URL=redis://127.0.0.1:6390/2
+ingest: debug: env-file=.env.local line=5 PUBLIC_URL=wss://\\\$\\(touch\\ pwned\\)/x\\ #\\ not\\ a\\ comment
+ingest: debug: env-file=.env.local line=6 MULTI=\$'a\\nb \"q\" c\\\\d'
+ingest: debug: env-file=.env.local line=7 LOG_LEVEL=(environment wins)
+ingest: debug: env-file=.env.local line=9 EMPTY=''
+ingest: info: redis=redis://127.0.0.1:6390/2 mode=publish audio=audio:{interaction_id} events=calls:events env-file=.env.local
+ingest: info: configuration ok: ws-accept -v -- ingest-call|no" \
+    "$rc|$err|$([ -e pwned ] && echo yes || echo no)"
+
+printf 'JWT_SECRET=abc\nGARBAGE LINE\n' >.env.local
+run ingest -n
+expect ".env.local: a line that is not KEY=VALUE names file and line" \
+    "100|ingest: fatal: .env.local:2: expected KEY=VALUE" "$rc|$err"
+
+printf 'JWT_SECRET="abc\n' >.env.local
+run ingest -n
+expect ".env.local: an unterminated quote is refused" \
+    "100|ingest: fatal: .env.local:1: JWT_SECRET: unterminated double quote" "$rc|$err"
+
+printf 'BAD-NAME=1\n' >.env.local
+run ingest -n
+expect ".env.local: a bad variable name is refused" \
+    "100|ingest: fatal: .env.local:1: bad variable name: BAD-NAME" "$rc|$err"
+
+printf 'PORT=0\n' >.env.local
+run ingest -n
+expect ".env.local: a bad value from the file is refused, naming it" \
+    "100|ingest: fatal: PORT: expected a port number 1-65535, not: 0" "$rc|$err"
+rm -f .env.local
+
+printf 'PORT=9002\r\nSUPPORT_EXOTEL=true\r\n' >"$T/crlf.env"
+run env INGEST_ENV_FILE="$T/crlf.env" LOG_LEVEL=debug ingest -n
+expect_match "INGEST_ENV_FILE names the file; CRLF lines accepted" \
+    "line=1 PORT=9002\$" "$err"
+
+run env INGEST_STATE_DIR="$T/st" ingest -n
+expect "-n without REDIS_URL: a private Redis under INGEST_STATE_DIR, nothing created" \
+    "0|ingest: info: redis=unix://$T/st/redis/redis.sock mode=publish audio=audio:{interaction_id} events=calls:events env-file=none
+ingest: info: configuration ok: redis-server (private, dir=$T/st/redis); ws-accept -- ingest-call|no" \
+    "$rc|$err|$([ -e "$T/st" ] && echo yes || echo no)"
+
+# ---- running ---------------------------------------------------------------
+
+if [ ! -x "$TOP/bin/ws-accept" ] || [ ! -x "$TOP/bin/ingest-call" ]; then
+	echo "SKIP: running the service: bin/ws-accept or bin/ingest-call not built yet"
+	exit 0
+fi
+
+# start_ingest NAME [env...]: ingest in the background, readiness on fd 3
+# into $T/NAME.ready, stderr in $T/NAME.err; sets IPID and IPORT.
+start_ingest() {
+	local name=$1
+	shift
+	IPORT=$(freeport)
+	: >"$T/$name.ready"
+	env PORT="$IPORT" HOST=127.0.0.1 INGEST_STATE_DIR="$T/$name" \
+	    SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS=127.0.0.1/32 "$@" \
+	    ingest -d 3 3>"$T/$name.ready" 2>"$T/$name.err" </dev/null &
+	IPID=$!
+	track $IPID
+}
+
+ready() { [ -s "$T/$1.ready" ]; }
+health() { curl -fsS -m 5 "http://127.0.0.1:$1/health" >/dev/null; }
+
+# Children of pid $1, recursively (pids on one line).
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+# alive PID...: prints those still running.
+alive() {
+	local p
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && echo "$p"
+	done
+}
+
+# stream_call PORT: replay the shipped capture as fast as possible.
+stream_call() {
+	timeout -k 5 60 exotel-replay -x 0 "ws://127.0.0.1:$1/v1/ingest" \
+	    "$FIXTURES/twilio-stream1.ndjson" >"$T/replay.out" 2>"$T/replay.err"
+}
+
+start_ingest svc
+wait_for 20 ready svc
+expect "the private service signals readiness on -d (newline)" \
+    "$(printf '\n' | od -c)" "$(od -c <"$T/svc.ready")"
+sock=$T/svc/redis/redis.sock
+run redis-cli -s "$sock" ping
+expect "the private Redis answers on its unix socket" "0|PONG" "$rc|$out"
+if health "$IPORT"; then pass "ws-accept serves /health"; else fail "ws-accept serves /health" "curl failed"; fi
+expect_match "the start lines say where audio goes (private Redis, no password)" \
+    "^ingest: info: redis=unix://$sock mode=publish audio=audio:\\{interaction_id\\} events=calls:events env-file=none\$" \
+    "$(cat "$T/svc.err")"
+expect_match "the private Redis is logged with its pid and address" \
+    "^ingest: info: redis-server pid=[0-9]+ private=yes url=unix://$sock log=$T/svc/redis/redis.log\$" \
+    "$(cat "$T/svc.err")"
+
+# A first call: frames reach the private Redis, start and stop events too.
+redis-cli -s "$sock" psubscribe 'audio:*' 'calls:events' >"$T/sub.out" 2>&1 </dev/null &
+track $!
+wait_for 10 sh -c "[ \$(redis-cli -s '$sock' pubsub numpat) = 2 ]"
+if command -v exotel-replay >/dev/null; then
+	run stream_call "$IPORT"
+	expect "exotel-replay streams the capture (exit 0)" "0" "$rc"
+	if wait_for 30 grep -q '"event":"stop"' "$T/sub.out"; then
+		pass "a stop event reaches calls:events"
+	else
+		fail "a stop event reaches calls:events" "$(tail -c 600 "$T/sub.out")"
+	fi
+	frames=$(grep -c '^{"interaction_id"' "$T/sub.out")
+	stop=$(grep '"event":"stop"' "$T/sub.out")
+	expect_match "the stop event counts the frames published" \
+	    "\"frames\":$frames[,}]" "$stop"
+	expect_match "12.32 s of call audio (616 x 20 ms) published at 24 kHz" \
+	    '"duration_ms":12320[,}]' "$stop"
+	seqs=$(grep '^{"interaction_id"' "$T/sub.out" | grep -o '"seq":[0-9]*' |
+	    cut -d: -f2 | tr '\n' ' ')
+	expect "frames have seq 0..N-1 without holes, in order" \
+	    "$(seq 0 $((frames - 1)) | tr '\n' ' ')" "$seqs"
+	expect "frames go to audio:{interaction_id}" "$frames" \
+	    "$(grep -c "^audio:$CALL\$" "$T/sub.out")"
+	# Every line the call's processes logged carries its call id.
+	id=$(grep -o 'call=[^ ]*' "$T/svc.err" | head -n 1)
+	percall=$(grep -E '^(exotel-decode|resample|redis-pub|ingest-call|sh):' "$T/svc.err")
+	if [ -n "$id" ] && [ -n "$percall" ] &&
+	    ! printf '%s\n' "$percall" | grep -vq -- "$id"; then
+		pass "every per-call log line carries call=ID"
+	else
+		fail "every per-call log line carries call=ID" \
+		    "id=[$id] lines without it: $(printf '%s\n' "$percall" | grep -v -- "${id:-call=}" | head -n 5)"
+	fi
+else
+	echo "SKIP: first call: bin/exotel-replay not built yet"
+fi
+
+# SIGTERM: ws-accept and the private Redis stop, nothing is left behind.
+kids=$(descendants "$IPID")
+kill -TERM "$IPID"
+wait "$IPID"
+rc=$?
+expect "SIGTERM: ingest exits 0" 0 "$rc"
+expect "SIGTERM: every process it started is gone" "" "$(alive $kids)"
+expect "SIGTERM: the private Redis socket is gone" "no" \
+    "$([ -e "$sock" ] && echo yes || echo no)"
+expect_match "SIGTERM: the stop is logged" \
+    "^ingest: info: redis-server pid=[0-9]+ stopped\$" "$(cat "$T/svc.err")"
+
+# SIGINT (Ctrl-C) does the same.
+start_ingest int
+wait_for 20 ready int
+kids=$(descendants "$IPID")
+kill -INT "$IPID"
+wait "$IPID"
+rc=$?
+expect "SIGINT: ingest exits 0, every process it started is gone" \
+    "0|" "$rc|$(alive $kids)"
+
+# A second ingest on the same state directory must not steal the socket.
+start_ingest dup
+wait_for 20 ready dup
+first=$IPID
+run env PORT="$(freeport)" INGEST_STATE_DIR="$T/dup" ingest
+expect "a second ingest on the same state directory is refused" \
+    "111|ingest: info: redis=unix://$T/dup/redis/redis.sock mode=publish audio=audio:{interaction_id} events=calls:events env-file=none
+ingest: fatal: another ingest uses $T/dup/redis (redis answers on $T/dup/redis/redis.sock); stop it or set INGEST_STATE_DIR" \
+    "$rc|$err"
+
+# ws-accept killed: ingest stops Redis and exits 128+9 so a supervisor
+# restarts the whole.
+ws=$(pgrep -P "$first" -x ws-accept)
+rpid=$(pgrep -P "$first" -x redis-server)
+kill -KILL "$ws"
+wait "$first"
+rc=$?
+expect "ws-accept killed: ingest exits 137 and stops its Redis" \
+    "137|" "$rc|$(alive "$rpid")"
+expect_match "ws-accept killed: logged as a warning" \
+    "^ingest: warning: ws-accept exited status=137; stopping redis-server\$" \
+    "$(cat "$T/dup.err")"
+
+# Redis killed: nothing can be published; ingest stops ws-accept, exits 111.
+start_ingest rk
+wait_for 20 ready rk
+ws=$(pgrep -P "$IPID" -x ws-accept)
+kill -KILL "$(pgrep -P "$IPID" -x redis-server)"
+wait "$IPID"
+rc=$?
+expect "Redis killed: ingest stops ws-accept and exits 111" "111|" "$rc|$(alive "$ws")"
+
+# The port taken (by a Redis): ws-accept fails, ingest reports its
+# status and stops its own Redis.
+start_redis
+run env PORT="$REDIS_PORT" HOST=127.0.0.1 INGEST_STATE_DIR="$T/busy" ingest
+expect "port in use: ingest exits with ws-accept's status 111, Redis stopped" \
+    "111|" "$rc|$(pgrep -f "unixsocket:$T/busy/")"
+
+# REDIS_URL set: ingest becomes ws-accept (exec), no Redis of its own.
+start_ingest ext REDIS_URL="$REDIS_URL"
+wait_for 20 ready ext
+expect "REDIS_URL set: ingest execs ws-accept (same pid), starts no Redis" \
+    "ws-accept|" "$(cat /proc/$IPID/comm)|$(pgrep -P "$IPID")"
+kill -TERM "$IPID"
+wait "$IPID"
+expect "REDIS_URL set: SIGTERM stops ws-accept with status 0" 0 "$?"
