@@ -1,0 +1,84 @@
+/*
+ * conn.h - one non-blocking hiredis connection that comes back after
+ * failures.  hiredis 0.14 never reconnects by itself, an errored context
+ * must not be reused, and a blocking context stalls its caller for as
+ * long as Redis does; so the context here is non-blocking, driven by the
+ * caller's poll(), with our own deadlines for connect, login and replies,
+ * and a fresh context after every failure, after a back-off of 50 ms
+ * doubling to 2 s.
+ *
+ * States: DOWN (waiting to retry) -> CONNECTING (TCP/unix connect in
+ * progress) -> HANDSHAKE (AUTH, SELECT and PING written, replies pending)
+ * -> READY (commands may be appended).  Any failure -> DOWN.
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stdint.h>
+#include <hiredis/hiredis.h>
+
+#include "url.h"
+
+enum { CONN_DOWN, CONN_CONNECTING, CONN_HANDSHAKE, CONN_READY };
+
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+
+struct conn {
+	const struct redis_url *url;	/* borrowed; outlives the conn */
+	redisContext *c;	/* owned; NULL while DOWN */
+	int state;
+	int64_t deadline_ms;	/* DOWN: next attempt; else connect/login limit */
+	int timeout_ms;		/* connect, login and reply limit */
+	int backoff_ms;
+	int hs_pending;		/* handshake replies still awaited */
+	int ever_ready;
+	int failures;		/* attempts failed since the last READY */
+	int64_t down_since_ms;
+	unsigned long connects;	/* times READY was reached */
+};
+
+void conn_init(struct conn *cn, const struct redis_url *url, int timeout_ms,
+    int64_t now_ms);
+
+/* Descriptor and poll events wanted now, or -1 when there is none. */
+int conn_pollfd(const struct conn *cn, short *events);
+
+/* When conn_tick() must run next (monotonic ms), or -1 for never. */
+int64_t conn_deadline(const struct conn *cn);
+
+/* Start an attempt when the back-off is over; fail one that took too long. */
+void conn_tick(struct conn *cn, int64_t now_ms);
+
+/*
+ * Do the I/O poll() reported.  Returns 0, or -1 when the connection
+ * failed (it is DOWN now and whatever was in flight is lost with it).
+ */
+int conn_io(struct conn *cn, short revents, int64_t now_ms);
+
+/*
+ * Append a command (argv borrowed, copied into the output buffer) and try
+ * to write it at once, so a frame leaves as soon as it exists.  READY
+ * only.  Returns 0 or -1 (DOWN now).
+ */
+int conn_send(struct conn *cn, int argc, const char **argv,
+    const size_t *argvlen, int64_t now_ms);
+
+/* Flush what is buffered.  Returns 0 or -1 (DOWN now). */
+int conn_flush(struct conn *cn, int64_t now_ms);
+
+/*
+ * Next reply to a command appended by the caller, already read from the
+ * socket: 1 with *r set (the caller owns it: freeReplyObject), 0 when none
+ * is ready, -1 when the connection failed (DOWN now).  Handshake replies
+ * are consumed here.
+ */
+int conn_reply(struct conn *cn, redisReply **r, int64_t now_ms);
+
+/* Drop the connection for reason (borrowed), e.g. a reply timed out. */
+void conn_fail(struct conn *cn, const char *reason, int64_t now_ms);
+
+/* Close for good (at exit). */
+void conn_close(struct conn *cn);
+
+#endif
