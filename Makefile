@@ -20,7 +20,7 @@ SCRIPTS := $(filter-out $(addprefix bin/,$(TOOLS)),$(wildcard bin/*))
 # Libraries each tool links, besides lib/libingest.a.
 LIBS_exotel-decode = -ljq
 LIBS_resample = -lsamplerate -lspeexdsp -lm
-LIBS_redis-pub = -lhiredis
+LIBS_redis-pub = -lhiredis -ljq
 LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto
 LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto
 
