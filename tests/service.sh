@@ -107,6 +107,12 @@ expect ".env.local: a bad value from the file is refused, naming it" \
     "100|ingest: fatal: PORT: expected a port number 1-65535, not: 0" "$rc|$err"
 rm -f .env.local
 
+# .env.example with every setting uncommented (the defaults) is a good
+# configuration: the documented defaults are values bin/ingest accepts.
+sed -n 's/^#\([A-Z_]*=\)/\1/p' "$TOP/.env.example" >"$T/defaults.env"
+run ingest -f "$T/defaults.env" -n
+expect ".env.example's defaults, all uncommented, are accepted" 0 "$rc"
+
 printf 'PORT=9002\r\nSUPPORT_EXOTEL=true\r\n' >"$T/crlf.env"
 run env INGEST_ENV_FILE="$T/crlf.env" LOG_LEVEL=debug ingest -n
 expect_match "INGEST_ENV_FILE names the file; CRLF lines accepted" \
