@@ -1,0 +1,30 @@
+/*
+ * chain.h - exotel-decode -- prog args...: prog started once the call is
+ * known, with the PCM on its stdin and the call in its environment.
+ */
+#ifndef CHAIN_H
+#define CHAIN_H
+
+#include <sys/types.h>
+
+#include "call.h"
+
+struct chain {
+	pid_t pid;
+	int pcm;		/* our end of the child's stdin, -1 when closed */
+	int ev;			/* our end of the event pipe, -1 without -e */
+};
+
+/*
+ * Start argv (borrowed) for call c (borrowed).  ev_to >= 0: an event pipe
+ * whose read end the child gets as descriptor ev_to; start_line (borrowed,
+ * n bytes) goes into it first.  Returns 0, or the exit status for a child
+ * that could not run (126/127, logged) or a system failure (111).
+ */
+int chain_start(struct chain *ch, char *const *argv, const struct call *c,
+    int ev_to, const char *start_line, size_t n);
+
+/* Close our ends, wait for the child; returns its status as the table says. */
+int chain_wait(struct chain *ch);
+
+#endif
