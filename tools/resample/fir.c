@@ -17,8 +17,10 @@
  * pass band's first image (or alias) begins, and FIR_ATTEN dB of
  * stop-band attenuation and pass-band accuracy puts filter error below
  * the 16-bit quantisation floor of a half-scale signal (about 92 dB).
- * Kaiser's formula then gives the length: 44 taps a phase at 8k->24k
- * and 16k->24k, rounded up to a multiple of 8 for the vector loop.
+ * Kaiser's formula then gives the length: 38 taps a phase at 8k->24k
+ * and 16k->24k, rounded up to 40 (H = 20, a multiple of 4 so 2H suits
+ * the two-register vector loop).  H input samples are the lookahead:
+ * 2.5 ms at 8 kHz, 1.25 ms at 16 kHz.
  * Between FIR_PASS and the Nyquist frequency the response falls off;
  * when downsampling, what lies just above the new Nyquist frequency may
  * alias into that edge band (never into the pass band).
