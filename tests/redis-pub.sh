@@ -1,0 +1,211 @@
+# redis-pub: PCM frames and call events to a real redis-server.
+source "$(dirname "$0")/lib.sh"
+
+# my_redis PORT ARGS...: a private redis-server with extra options (password,
+# unix socket); sets MY_PID.  The dir is the one start_redis uses, so a
+# SHUTDOWN SAVE'd dataset is loaded by either.
+my_redis() {
+	local port=$1 d="$T/redis-$1"
+	shift
+	mkdir -p "$d"
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$d" --save '' \
+	    --appendonly no --daemonize no --logfile "$d/log" "$@" &
+	MY_PID=$!
+	track $MY_PID
+}
+
+numsub_is() {	# numsub_is PORT N CHANNEL [shard]
+	local cmd=numsub
+	[ $# -gt 3 ] && cmd=shardnumsub
+	[ "$(redis-cli -p "$1" pubsub $cmd "$3" | tail -n 1)" = "$2" ]
+}
+
+# subscribe OUT ARGS... CHANNEL...: redis-sub in the background until the
+# stop event; returns once Redis counts the last channel's subscriber.
+subscribe() {
+	local out=$1 shard=
+	shift
+	redis-sub -p "$REDIS_PORT" -x '"event":"stop"' "$@" >"$out" 2>"$out.err" &
+	SUB_PID=$!
+	track $SUB_PID
+	[ "$1" = -S ] && shard=1
+	wait_for 10 numsub_is "$REDIS_PORT" 1 "${@: -1}" $shard ||
+	    echo "subscriber did not subscribe"
+}
+
+# finished PID: wait (at most 30 s: a guard, not a timing) for PID to end.
+finished() {
+	wait_for 30 eval "! kill -0 $1" || { kill "$1"; echo "$1 hung"; }
+	wait "$1"
+}
+
+# Fields of the audio frames in a subscriber's output (channel audio:x).
+frames() { grep "^audio:x " "$1" | cut -d' ' -f2-; }
+events() { grep "^calls:events " "$1" | cut -d' ' -f2-; }
+decode() { jq -r .audio | while read -r a; do printf %s "$a" | base64 -d; done; }
+
+start_redis || exit 1
+P=$REDIS_PORT
+
+# 1.5 s of PCM at 24 kHz plus 500 bytes: 75 full frames of 20 ms and a partial.
+head -c 72500 /dev/urandom >"$T/a.pcm"
+
+# --- usage errors -----------------------------------------------------------
+for args in "-d 5" "-d x" "-d 2000" "-m lpush" "-f xml" "-r 0" "-B 0" "-W x" \
+    "-E 0" "-E 9" "-T 10" "-u http://x" "-u redis://h:99999" "-z" "extra"; do
+	run redis-pub $args </dev/null
+	expect "usage: $args exits 100" 100 "$rc"
+done
+run env FRAME_MS=abc redis-pub </dev/null
+expect "usage: bad FRAME_MS exits 100" \
+    "100 redis-pub: fatal: invalid FRAME_MS: abc (want an integer from 10 to 1000)" "$rc $err"
+run redis-pub -r 22050 -d 10 </dev/null
+expect "usage: frames of fractional samples refused" \
+    "100 redis-pub: fatal: frames of 10 ms at 22050 Hz are not whole samples" "$rc $err"
+run redis-pub -h
+expect "usage: -h prints the usage line" "100" "$rc"
+syn=$(mandoc -Tascii "$TOP/man/redis-pub.1" 2>/dev/null |
+    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//')
+expect "usage line is the man page SYNOPSIS" "$syn" "$(echo "${err#usage: }" | tr -s ' ')"
+
+# --- publish, JSON frames, events from -E -----------------------------------
+cat >"$T/ev1" <<'E'
+{"event":"start","interaction_id":"x","tenant_id":"acme","stream_sid":"s1","call_sid":"x","protocol":"exotel","encoding":"pcm16","sample_rate":8000,"from":"1","to":"2","custom_parameters":{}}
+{"event":"dtmf","interaction_id":"x","digit":"5","timestamp_ms":120}
+{"event":"stop","interaction_id":"x","reason":"callended","chunks":75,"duration_ms":1500,"gaps":0,"duplicates":0}
+E
+subscribe "$T/s1" audio:x calls:events
+run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -E 3 <"$T/a.pcm" 3<"$T/ev1"
+expect "publish: exit 0, nothing on stderr or stdout" "0||" "$rc|$err|$out"
+finished $SUB_PID
+expect "publish: 76 frames, seq 0..75 without holes" "$(seq 0 75)" "$(frames "$T/s1" | jq .seq)"
+expect "publish: timestamp_ms is samples before the frame" \
+    "$(seq 0 20 1500)" "$(frames "$T/s1" | jq .timestamp_ms)"
+expect "publish: frame fields" \
+    '"x" "acme" 24000 "pcm16"' "$(frames "$T/s1" | head -n 1 | jq -r '[.interaction_id,.tenant_id,.sample_rate,.encoding]|@json' | tr , ' ' | tr -d '[]')"
+frames "$T/s1" | decode >"$T/s1.pcm"
+if cmp -s "$T/a.pcm" "$T/s1.pcm"; then pass "publish: audio reassembles byte-exact"
+else fail "publish: audio reassembles byte-exact" "$(cmp "$T/a.pcm" "$T/s1.pcm" 2>&1)"; fi
+expect "publish: last frame is the partial one" 500 \
+    "$(frames "$T/s1" | tail -n 1 | jq -r .audio | base64 -d | wc -c)"
+expect "publish: start first, then dtmf, stop last on calls:events" \
+    "calls:events start|calls:events dtmf|calls:events stop" \
+    "$(sed -n '1p;2p;$p' "$T/s1" | while read -r ch j; do echo "$ch $(jq -r .event <<<"$j")"; done | paste -sd'|')"
+expect "publish: stop keeps the decoder's reason, with our totals" \
+    '{"event":"stop","interaction_id":"x","reason":"callended","chunks":75,"duration_ms":1510,"gaps":0,"duplicates":0,"frames":76,"dropped":0}' \
+    "$(events "$T/s1" | tail -n 1)"
+expect "publish: start passed through" "$(head -n 1 "$T/ev1")" "$(events "$T/s1" | head -n 1)"
+
+# --- identity from the start event; info lines ------------------------------
+sed 's/"x"/"call-7"/g' "$T/ev1" | grep -v stop >"$T/ev2"
+subscribe "$T/s2" audio:call-7 calls:events
+run env REDIS_URL="$REDIS_URL" redis-pub -E 3 -d 100 <"$T/a.pcm" 3<"$T/ev2"
+finished $SUB_PID
+expect "start event: frames on audio:{interaction_id} of the event" \
+    "16 call-7 acme" "$(grep -c '^audio:call-7 ' "$T/s2") $(grep '^audio:call-7' "$T/s2" | tail -n 1 | cut -d' ' -f2- | jq -r '.interaction_id+" "+.tenant_id')"
+expect "start event: no stop from the decoder gives reason disconnected" \
+    '{"event":"stop","interaction_id":"call-7","reason":"disconnected","frames":16,"duration_ms":1510,"dropped":0}' \
+    "$(grep '^calls:events' "$T/s2" | tail -n 1 | cut -d' ' -f2-)"
+expect "start event: log lines" "0
+redis-pub: info: redis connected addr=127.0.0.1:$P db=0
+redis-pub: info: end of input frames=16 duration_ms=1510 backlog=16
+redis-pub: info: done interaction=call-7 frames=16 delivered=16 duration_ms=1510 dropped=0 rejected=0 undelivered=0 connects=1" "$rc
+$err"
+
+# --- identity from the environment, no -E: our own start and stop -----------
+subscribe "$T/s3" audio:e1 calls:events
+run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet INTERACTION_ID=e1 TENANT_ID=t1 \
+    CALL_ID=c9 redis-pub -d 1000 <"$T/a.pcm"
+finished $SUB_PID
+got=$(while read -r ch j; do
+	case $ch in
+	audio:e1) echo "$ch $(jq -r .seq <<<"$j") $(jq -r .audio <<<"$j" | base64 -d | wc -c)" ;;
+	*) echo "$ch $j" ;;
+	esac
+done <"$T/s3")
+expect "environment: own start, 2 frames of -d 1000, own stop" \
+    'calls:events {"event":"start","interaction_id":"e1","tenant_id":"t1","encoding":"pcm16","sample_rate":24000}
+audio:e1 0 48000
+audio:e1 1 24500
+calls:events {"event":"stop","interaction_id":"e1","reason":"stopped","frames":2,"duration_ms":1510,"dropped":0}' "$got"
+
+# --- raw PCM, SPUBLISH --------------------------------------------------------
+subscribe "$T/s4" -b "$T/s4.pcm" audio:raw calls:events
+run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -i raw -f raw <"$T/a.pcm"
+finished $SUB_PID
+if cmp -s "$T/a.pcm" "$T/s4.pcm"; then pass "raw: PCM bytes reassemble byte-exact"
+else fail "raw: PCM bytes reassemble byte-exact" "$(cmp "$T/a.pcm" "$T/s4.pcm" 2>&1)"; fi
+expect "raw: 76 messages, 960 bytes each but the last" "75 960|1 500" \
+    "$(grep '^audio:raw ' "$T/s4" | cut -d' ' -f2 | uniq -c | awk '{print $1, $2}' | paste -sd'|')"
+
+subscribe "$T/s5" -S audio:sh calls:events
+run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -i sh -m spublish <"$T/a.pcm"
+finished $SUB_PID
+expect "spublish: every frame reaches a shard subscriber" "$(seq 0 75)" \
+    "$(grep '^audio:sh ' "$T/s5" | cut -d' ' -f2- | jq .seq)"
+
+# --- streams: XADD MAXLEN ~, field data --------------------------------------
+run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -m xadd -c 'audio.{tenant_id}' \
+    -e 'events.{tenant_id}' -i st -t ten -E 3 <"$T/a.pcm" 3</dev/null
+expect "xadd: exit 0" "0|" "$rc|$err"
+redis-cli -p $P --raw xrange audio.ten - + >"$T/x1"
+expect "xadd: entries hold one field, data" "data" "$(awk 'NR % 3 == 2' "$T/x1" | sort -u)"
+awk 'NR % 3 == 0' "$T/x1" >"$T/x1.json"
+expect "xadd: seq 0..75 in order" "$(seq 0 75)" "$(jq .seq "$T/x1.json")"
+decode <"$T/x1.json" >"$T/x1.pcm"
+if cmp -s "$T/a.pcm" "$T/x1.pcm"; then pass "xadd: audio reassembles byte-exact"
+else fail "xadd: audio reassembles byte-exact" "$(cmp "$T/a.pcm" "$T/x1.pcm" 2>&1)"; fi
+expect "xadd: stop (reason disconnected: -E had no stop) in the events stream" \
+    '{"event":"stop","interaction_id":"st","reason":"disconnected","frames":76,"duration_ms":1510,"dropped":0}' \
+    "$(redis-cli -p $P --raw xrange events.ten - + | tail -n 1)"
+# MAXLEN ~ trims by whole stream nodes (100 entries by default): far below 1000.
+head -c 960000 /dev/zero | REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -m xadd -M 10 -i trim -e -
+n=$(redis-cli -p $P xlen audio:trim)
+if [ "$n" -ge 10 ] && [ "$n" -le 200 ]; then pass "xadd: -M 10 trims 1000 frames (xlen $n)"
+else fail "xadd: -M 10 trims 1000 frames" "xlen $n"; fi
+expect "xadd: last frame kept by the trim" 999 \
+    "$(redis-cli -p $P --raw xrevrange audio:trim + - count 1 | tail -n 1 | jq .seq)"
+expect "-e - publishes no events" 0 "$(redis-cli -p $P exists calls:events)"
+
+# --- REDIS_URL forms -----------------------------------------------------------
+run env REDIS_URL="$REDIS_URL/3" LOG_LEVEL=quiet redis-pub -m xadd -i db3 <"$T/a.pcm"
+expect "url: /3 selects database 3" "0 0 76" \
+    "$rc $(redis-cli -p $P xlen audio:db3) $(redis-cli -p $P -n 3 xlen audio:db3)"
+
+P2=$(freeport)
+my_redis "$P2" --requirepass 's3cr@t' --unixsocket "$T/r.sock" --unixsocketperm 700
+wait_for 10 redis-cli -s "$T/r.sock" -a 's3cr@t' --no-auth-warning ping
+run env REDIS_URL="redis://:s3cr%40t@127.0.0.1:$P2" LOG_LEVEL=quiet redis-pub -m xadd -i pw <"$T/a.pcm"
+expect "url: :password@ (percent-encoded) authenticates" "0 76" \
+    "$rc $(redis-cli -p "$P2" -a 's3cr@t' --no-auth-warning xlen audio:pw)"
+run env REDIS_URL="redis://default:s3cr%40t@127.0.0.1:$P2/2" LOG_LEVEL=quiet redis-pub -m xadd -i pw2 <"$T/a.pcm"
+expect "url: user:password@ and /db" "0 76" \
+    "$rc $(redis-cli -p "$P2" -a 's3cr@t' --no-auth-warning -n 2 xlen audio:pw2)"
+run env REDIS_URL="unix://:s3cr%40t@$T/r.sock" LOG_LEVEL=quiet redis-pub -m xadd -i ux <"$T/a.pcm"
+expect "url: unix socket" "0 76" \
+    "$rc $(redis-cli -s "$T/r.sock" -a 's3cr@t' --no-auth-warning xlen audio:ux)"
+run env REDIS_URL="redis://:wrong@127.0.0.1:$P2" redis-pub -m xadd -i bad -W 1 <"$T/a.pcm"
+err=$(grep -v 'end of input' <<<"$err")	# it races with the login
+expect "url: wrong password: refused, exit 111 after -W" "111
+redis-pub: warning: redis unable to connect: login refused: WRONGPASS invalid username-password pair or user is disabled. addr=127.0.0.1:$P2
+redis-pub: warning: gave up: interaction=bad frames=76 delivered=0 duration_ms=1510 dropped=0 rejected=0 undelivered=76 connects=0
+redis-pub: fatal: redis unreachable for 1 s addr=127.0.0.1:$P2" "$rc
+$err"
+
+# --- Redis never reachable -----------------------------------------------------
+dead=$(freeport)
+mkfifo "$T/never"
+exec 8<>"$T/never"		# stdin that never ends: the budget alone ends it
+run timeout 20 redis-pub -u "redis://127.0.0.1:$dead" -i n -W 1 <&8
+exec 8>&-
+expect "unreachable: exit 111 after -W 1, says why" "111
+redis-pub: warning: redis unable to connect: Connection refused addr=127.0.0.1:$dead
+redis-pub: warning: gave up: interaction=n frames=0 delivered=0 duration_ms=0 dropped=0 rejected=0 undelivered=0 connects=0
+redis-pub: fatal: redis unreachable for 1 s addr=127.0.0.1:$dead" "$rc
+$err"
+
+# --- input ending mid-sample ------------------------------------------------------
+run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -m xadd -i odd < <(head -c 1001 "$T/a.pcm")
+expect "odd byte: exit 1, warned, the whole samples published" \
+    "1|redis-pub: warning: input ended in the middle of a sample: last byte ignored|2|40" \
+    "$rc|$err|$(redis-cli -p $P xlen audio:odd)|$(redis-cli -p $P --raw xrange audio:odd - + | tail -n 1 | jq -r .audio | base64 -d | wc -c)"
