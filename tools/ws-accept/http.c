@@ -1,0 +1,148 @@
+/*
+ * http.c - the plain HTTP side of the port: GET /health (JSON), GET
+ * /metrics (Prometheus text), GET|POST /api/ingest/exotel-endpoint
+ * ({"url": PUBLIC_URL}, 503 when it is not configured), 404 elsewhere.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "metrics.h"
+#include "msg.h"
+#include "server.h"
+
+#define ENDPOINT "/api/ingest/exotel-endpoint"
+
+int
+http_reply(struct lws *wsi, unsigned status, const char *ctype,
+    const char *hname, const char *hvalue, const char *body, size_t len)
+{
+	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
+	unsigned char *end = hdr + sizeof hdr - 1;
+	unsigned char *out;
+	int r;
+
+	if (lws_add_http_header_status(wsi, status, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+	    (const unsigned char *)ctype, (int)strlen(ctype), &p, end) ||
+	    (hname && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)hname, (const unsigned char *)hvalue,
+	    (int)strlen(hvalue), &p, end)) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_add_http_header_content_length(wsi, len, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	/* lws_write wants LWS_PRE bytes of room before the payload. */
+	if ((out = malloc(LWS_PRE + len + 1)) == NULL)
+		return -1;
+	memcpy(out + LWS_PRE, body, len);
+	r = lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+	free(out);
+	return r < (int)len ? -1 : 0;
+}
+
+/* Copy s into out as the inside of a JSON string; returns out. */
+static char *
+json_escape(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 7 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)ch;
+		} else if (ch < 0x20) {
+			n += (size_t)snprintf(out + n, len - n, "\\u%04x", ch);
+		} else {
+			out[n++] = (char)ch;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+int
+http_error(struct lws *wsi, unsigned status, const char *msg,
+    const char *hname, const char *hvalue)
+{
+	char body[512], esc[400];
+	int n;
+
+	n = snprintf(body, sizeof body, "{\"error\":\"%s\"}\n",
+	    json_escape(msg, esc, sizeof esc));
+	return http_reply(wsi, status, "application/json", hname, hvalue,
+	    body, (size_t)n);
+}
+
+static int
+health(struct lws *wsi)
+{
+	char body[256];
+	int n;
+
+	n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"active_calls\":%d,"
+	    "\"max_calls\":%d,\"uptime_seconds\":%.0f}\n",
+	    srv.draining ? "draining" : "ok", srv.ncalls, srv.cfg.max_calls,
+	    now_s() - metrics.start);
+	return http_reply(wsi, srv.draining ? 503 : 200, "application/json",
+	    NULL, NULL, body, (size_t)n);
+}
+
+static int
+prometheus(struct lws *wsi)
+{
+	size_t cap = 64 * 1024, n;
+	char *body;
+	int r;
+
+	if ((body = malloc(cap)) == NULL)
+		return http_error(wsi, 500, "out of memory", NULL, NULL);
+	n = metrics_render(body, cap);
+	r = http_reply(wsi, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    NULL, NULL, body, n);
+	free(body);
+	return r;
+}
+
+static int
+endpoint(struct lws *wsi)
+{
+	char body[2200], esc[2048];
+	int n;
+
+	if (srv.cfg.public_url == NULL)
+		return http_error(wsi, 503, "PUBLIC_URL is not configured",
+		    NULL, NULL);
+	n = snprintf(body, sizeof body, "{\"url\":\"%s\"}\n",
+	    json_escape(srv.cfg.public_url, esc, sizeof esc));
+	return http_reply(wsi, 200, "application/json", NULL, NULL, body,
+	    (size_t)n);
+}
+
+int
+http_serve(struct lws *wsi, const char *uri, int post)
+{
+	int r;
+
+	metrics.http_requests++;
+	if (!strcmp(uri, ENDPOINT))
+		r = endpoint(wsi);
+	else if (post && (!strcmp(uri, "/health") || !strcmp(uri, "/metrics")))
+		r = http_error(wsi, 405, "method not allowed", "allow:", "GET");
+	else if (!strcmp(uri, "/health"))
+		r = health(wsi);
+	else if (!strcmp(uri, "/metrics"))
+		r = prometheus(wsi);
+	else if (!strcmp(uri, srv.cfg.path))
+		r = http_error(wsi, 426, "WebSocket upgrade required",
+		    "upgrade:", "websocket");
+	else
+		r = http_error(wsi, 404, "not found", NULL, NULL);
+	if (r < 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * metrics.h - the counters behind /metrics and /health.  Plain globals
+ * touched only from the event loop (one thread), rendered on demand.
+ */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stddef.h>
+
+/* Connection results at the upgrade, the `result` label. */
+enum conn_result {
+	RES_ACCEPTED, RES_BAD_REQUEST, RES_UNAUTHORIZED, RES_FORBIDDEN,
+	RES_NOT_FOUND, RES_BUSY, RES_DRAINING, RES_NRESULTS
+};
+/* The `protocol` label: what the Authorization header says it is. */
+enum conn_proto { CP_UNKNOWN, CP_EXOTEL, CP_NATIVE, CP_NPROTOS };
+
+#define AUTH_REASONS_MAX 32
+
+struct metrics {
+	double start;			/* seconds since the epoch */
+	unsigned long long conns[CP_NPROTOS][RES_NRESULTS];
+	int active;			/* calls holding a handler or a caller */
+	unsigned long long msgs_in[2], bytes_in[2];	/* [0] text, [1] binary */
+	unsigned long long msgs_out, bytes_out;
+	unsigned long long stalls;	/* a handler's stdin pipe was full */
+	unsigned long long exits[256];	/* handler exit statuses, 128+n signals */
+	unsigned long long closes_oversize, closes_idle, closes_maxcall;
+	unsigned long long http_requests;
+	char auth_reason[AUTH_REASONS_MAX][48];
+	unsigned long long auth_fail[AUTH_REASONS_MAX];
+	int nreasons;
+};
+
+extern struct metrics metrics;
+
+void metrics_init(void);
+/* Count an auth failure; why (borrowed) becomes a bounded label set. */
+void metrics_auth_failure(const char *why);
+/* Prometheus text exposition into out (len bytes); returns the length. */
+size_t metrics_render(char *out, size_t len);
+double now_s(void);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * proto.c - the lws protocol callbacks, one switch per kind of descriptor:
+ * the listening port (HTTP and WebSocket), the handlers' pipes, and the
+ * signalfd.  Each routes to call.c, upgrade.c or http.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call.h"
+#include "metrics.h"
+#include "msg.h"
+#include "server.h"
+
+/* Per-session data of the port's connections; allocated (zeroed) by lws. */
+struct pss {
+	struct call *call;	/* borrowed from srv.calls; NULL before ESTABLISHED */
+	char post_uri[64];	/* a POST waiting for its body */
+};
+
+static int
+cb_port(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct pss *pss = user;
+	struct call *c;
+	const unsigned char *p = in;
+	char cl[24];
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 &&
+		    lws_hdr_copy(wsi, cl, sizeof cl,
+		    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strcmp(cl, "0")) {
+			/* Answer once the body is in, or lws reads it as a request. */
+			snprintf(pss->post_uri, sizeof pss->post_uri, "%s",
+			    (const char *)in);
+			return 0;
+		}
+		return http_serve(wsi, in,
+		    lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0);
+	case LWS_CALLBACK_HTTP_BODY:
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		return http_serve(wsi, pss->post_uri, 1);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		if (strcmp(in, "websocket"))
+			return -1;
+		return upgrade_check(wsi);
+	case LWS_CALLBACK_ESTABLISHED:
+		if (srv.pending_wsi != wsi || srv.pending_hs == NULL)
+			return -1;
+		c = call_new(srv.pending_hs);
+		free(srv.pending_hs);
+		srv.pending_hs = NULL;
+		srv.pending_wsi = NULL;
+		if (c == NULL)
+			return -1;
+		pss->call = c;
+		call_start(c, wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		if (pss->call)
+			call_receive(pss->call, in, len,
+			    lws_is_final_fragment(wsi) &&
+			    lws_remaining_packet_payload(wsi) == 0,
+			    lws_frame_is_binary(wsi));
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return pss->call ? call_ws_writeable(pss->call) : 0;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (pss->call && len >= 2)
+			pss->call->peer_code = p[0] << 8 | p[1];
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+		if ((c = pss->call) != NULL) {
+			pss->call = NULL;
+			call_ws_closed(c);
+		}
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static int
+cb_pipe(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct call *c = lws_get_opaque_user_data(wsi);
+
+	(void)user, (void)in, (void)len;
+	if (c == NULL)
+		return 0;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (wsi == c->out_wsi)
+			return call_stdout_readable(c);
+		return 0;
+	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+		if (wsi == c->in_wsi)
+			return call_stdin_writeable(c);
+		return 0;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (wsi == c->in_wsi)
+			call_stdin_closed(c);
+		else if (wsi == c->out_wsi)
+			call_stdout_closed(c);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	(void)user, (void)in, (void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE)
+		signals_read(lws_get_socket_fd(wsi));
+	if (srv.done)
+		lws_cancel_service(srv.ctx);
+	return 0;
+}
+
+const struct lws_protocols protocols[] = {
+	{ "ws-accept", cb_port, sizeof(struct pss), 0, 0, NULL, 0 },
+	{ PROTO_PIPE, cb_pipe, 0, 0, 0, NULL, 0 },
+	{ PROTO_SIGNAL, cb_signal, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};

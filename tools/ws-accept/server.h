@@ -1,0 +1,55 @@
+/*
+ * server.h - the one process-wide state of ws-accept, shared by its files.
+ * Everything here is touched only from the libwebsockets event loop.
+ */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <libwebsockets.h>
+
+#include "auth.h"
+#include "config.h"
+
+struct handshake;
+
+struct call;
+
+struct server {
+	struct config cfg;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	struct auth_config *auth;	/* owned */
+	struct call *calls;		/* every live call, a doubly linked list */
+	int ncalls;
+	int draining;			/* SIGTERM/SIGINT seen: refuse new calls */
+	int ending;			/* drain time is over: end every call */
+	double drain_end;		/* when draining turns into ending */
+	int done;			/* leave the loop */
+	lws_sorted_usec_list_t tick;	/* once a second: timeouts */
+	/*
+	 * An upgrade accepted by upgrade_check() and not yet established:
+	 * lws reallocates the per-session data on upgrade, so what the
+	 * handshake taught us waits here (owned) until ESTABLISHED, which
+	 * follows in the same service turn.
+	 */
+	struct lws *pending_wsi;
+	struct handshake *pending_hs;
+};
+
+extern struct server srv;
+
+/* The protocol names of the adopted descriptors (see proto.c). */
+#define PROTO_PIPE "ws-accept-pipe"
+#define PROTO_SIGNAL "ws-accept-signal"
+
+/* proto.c */
+extern const struct lws_protocols protocols[];
+/* signals.c: block the signals and adopt a signalfd into the loop. */
+int signals_setup(void);
+int signals_read(int fd);
+/* upgrade.c: decide a WebSocket upgrade; see there. */
+int upgrade_check(struct lws *wsi);
+/* http.c: answer a plain HTTP request; -1 to close the connection. */
+int http_serve(struct lws *wsi, const char *uri, int post);
+
+#endif

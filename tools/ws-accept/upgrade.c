@@ -1,0 +1,161 @@
+/*
+ * upgrade.c - the decision on each WebSocket upgrade, made while the
+ * request headers still exist (LWS_CALLBACK_HTTP_CONFIRM_UPGRADE): path,
+ * draining, capacity, query, peer address, then authentication and
+ * protocol detection (auth.h).  A refusal gets its HTTP status and one log
+ * line saying why; an acceptance leaves a copy of what was learned in
+ * srv.pending_hs for ESTABLISHED.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "call.h"
+#include "http.h"
+#include "metrics.h"
+#include "msg.h"
+#include "num.h"
+#include "server.h"
+
+static int
+refuse(struct lws *wsi, const struct handshake *hs, enum conn_proto proto,
+    enum conn_result res, unsigned status, const char *why)
+{
+	static const char *pname[] = { "unknown", "exotel", "native" };
+
+	metrics.conns[proto][res]++;
+	info("refused peer=%s:%d path=%s protocol=%s status=%u reason=\"%s\"",
+	    hs->peer, hs->peer_port, hs->path, pname[proto], status, why);
+	if (http_error(wsi, status, why, status == 401 ? "www-authenticate:" :
+	    status == 503 ? "retry-after:" : NULL,
+	    status == 401 ? auth_challenge(srv.auth) : "5") < 0)
+		return -1;
+	return 1;
+}
+
+/* The peer's numeric address and port; sa receives the raw address. */
+static void
+peer_of(struct lws *wsi, struct handshake *hs, struct sockaddr_storage *sa)
+{
+	socklen_t sl = sizeof *sa;
+	int fd = lws_get_socket_fd(wsi);
+
+	memset(sa, 0, sizeof *sa);
+	strcpy(hs->peer, "?");
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)sa, &sl) < 0)
+		return;
+	if (sa->ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, hs->peer, sizeof hs->peer);
+		hs->peer_port = ntohs(in->sin_port);
+	} else if (sa->ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, hs->peer, sizeof hs->peer);
+		hs->peer_port = ntohs(in6->sin6_port);
+	}
+}
+
+/*
+ * The query string as lws gives it: each argument decoded, joined here
+ * with '&'.  Returns -1 on a sample-rate that is not a rate.
+ */
+static int
+query_of(struct lws *wsi, struct handshake *hs)
+{
+	char frag[512];
+	size_t off = 0;
+	long long rate;
+	int i, n;
+
+	hs->query[0] = '\0';
+	for (i = 0; (n = lws_hdr_copy_fragment(wsi, frag, sizeof frag,
+	    WSI_TOKEN_HTTP_URI_ARGS, i)) >= 0; i++) {
+		if (off + (size_t)n + 2 < sizeof hs->query) {
+			off += (size_t)snprintf(hs->query + off,
+			    sizeof hs->query - off, "%s%s", i ? "&" : "", frag);
+		}
+		if (!strncmp(frag, "sample-rate=", 12) ||
+		    !strncmp(frag, "sample_rate=", 12)) {
+			if (parse_long(frag + 12, RATE_MIN, RATE_MAX, &rate) < 0)
+				return -1;
+			hs->sample_rate = (int)rate;
+		}
+	}
+	return 0;
+}
+
+int
+upgrade_check(struct lws *wsi)
+{
+	struct handshake hs;
+	struct sockaddr_storage sa;
+	enum conn_proto proto = CP_UNKNOWN;
+	char *authz = NULL, why[160];
+	int n, st;
+
+	memset(&hs, 0, sizeof hs);
+	peer_of(wsi, &hs, &sa);
+	if (lws_hdr_copy(wsi, hs.path, sizeof hs.path, WSI_TOKEN_GET_URI) < 0)
+		strcpy(hs.path, "?");
+	if (strcmp(hs.path, srv.cfg.path))
+		return refuse(wsi, &hs, proto, RES_NOT_FOUND, 404, "no such path");
+	n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n > 0) {
+		if ((authz = malloc((size_t)n + 1)) == NULL ||
+		    lws_hdr_copy(wsi, authz, n + 1,
+		    WSI_TOKEN_HTTP_AUTHORIZATION) < 0) {
+			free(authz);
+			return -1;
+		}
+		proto = strncasecmp(authz, "Bearer ", 7) ? CP_EXOTEL : CP_NATIVE;
+	} else {
+		proto = CP_EXOTEL;
+	}
+	if (srv.draining) {
+		st = refuse(wsi, &hs, proto, RES_DRAINING, 503, "draining");
+		goto out;
+	}
+	if (srv.ncalls >= srv.cfg.max_calls) {
+		snprintf(why, sizeof why, "at capacity max_calls=%d",
+		    srv.cfg.max_calls);
+		st = refuse(wsi, &hs, proto, RES_BUSY, 503, why);
+		goto out;
+	}
+	if (query_of(wsi, &hs) < 0) {
+		st = refuse(wsi, &hs, proto, RES_BAD_REQUEST, 400,
+		    "bad sample-rate");
+		goto out;
+	}
+	why[0] = '\0';
+	st = auth_check(srv.auth, authz, (struct sockaddr *)&sa, &hs.auth,
+	    why, sizeof why);
+	if (st != 0) {
+		metrics_auth_failure(auth_reason(why));
+		st = refuse(wsi, &hs, proto, st == 403 ? RES_FORBIDDEN :
+		    RES_UNAUTHORIZED, st == 403 ? 403 : 401,
+		    why[0] ? why : "unauthorized");
+		goto out;
+	}
+	proto = hs.auth.protocol == PROTO_NATIVE ? CP_NATIVE : CP_EXOTEL;
+	metrics.conns[proto][RES_ACCEPTED]++;
+	free(srv.pending_hs);	/* a stale one whose upgrade failed */
+	if ((srv.pending_hs = malloc(sizeof hs)) == NULL) {
+		st = -1;
+		goto out;
+	}
+	*srv.pending_hs = hs;
+	srv.pending_wsi = wsi;
+	st = 0;
+out:
+	if (authz) {
+		/* It holds a secret: do not leave it in freed memory. */
+		explicit_bzero(authz, (size_t)n);
+		free(authz);
+	}
+	return st;
+}

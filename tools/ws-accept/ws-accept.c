@@ -1,0 +1,145 @@
+/*
+ * ws-accept - inetd for WebSocket calls.
+ *
+ * Listens for WebSocket media streams (Exotel, Twilio, the platform's
+ * own JWT protocol) and, for each accepted call, runs `prog args...` in
+ * its own process group with the call's messages on its stdin (a text
+ * message and "\n", binary messages raw), the call's context in its
+ * environment, and each line of its stdout sent back as a text message.
+ * Also answers /health, /metrics and the dynamic Exotel endpoint on the
+ * same port.  Logs one line per accepted, refused and ended call on
+ * stderr.  One libwebsockets event loop holds every connection, every
+ * handler pipe and the signalfd.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "config.h"
+#include "metrics.h"
+#include "msg.h"
+#include "server.h"
+
+struct server srv;
+
+/* lws's own log lines, in our format. */
+static void
+lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if (level & LLL_ERR)
+		warnx_("lws: %.*s", (int)n, line);
+	else
+		debug("lws: %.*s", (int)n, line);
+}
+
+/* Once a second: timeouts, drain deadlines, kills. */
+static void
+tick(lws_sorted_usec_list_t *sul)
+{
+	double now = now_s();
+
+	(void)sul;
+	if (srv.draining && !srv.ending && now >= srv.drain_end) {
+		info("drain time over: ending calls=%d", srv.ncalls);
+		srv.ending = 1;
+	}
+	call_tick_all(now);
+	if (srv.draining && srv.ncalls == 0) {
+		srv.done = 1;
+		lws_cancel_service(srv.ctx);
+	}
+	lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, LWS_US_PER_SEC);
+}
+
+/*
+ * Each call holds a socket and two pipes: raise the soft descriptor limit
+ * to the hard one before lws sizes its tables from it.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+notify_ready(int fd)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, "\n", 1) != 1)
+		warn_sys("unable to write readiness to fd %d", fd);
+	close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct lws_context_creation_info ci;
+	char err[256], desc[512];
+
+	msg_init(argv[0]);
+	metrics_init();
+	config_load(&srv.cfg, argc, argv);
+	err[0] = '\0';
+	if ((srv.auth = auth_config_new(err, sizeof err)) == NULL)
+		fatal(EXIT_USAGE, "%s", err[0] ? err : "bad auth configuration");
+	raise_nofile();
+	lws_set_log_level(msg_verbosity >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR,
+	    lws_log);
+
+	memset(&ci, 0, sizeof ci);
+	ci.port = srv.cfg.port;
+	if (!strcmp(srv.cfg.host, "0.0.0.0"))
+		ci.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	else if (strcmp(srv.cfg.host, "::"))
+		ci.iface = srv.cfg.host;
+	ci.protocols = protocols;
+	ci.timeout_secs = (unsigned)srv.cfg.handshake_s;
+	ci.keepalive_timeout = 5;
+	if (srv.cfg.cert) {
+		ci.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		ci.ssl_cert_filepath = srv.cfg.cert;
+		ci.ssl_private_key_filepath = srv.cfg.key;
+	}
+	if ((srv.ctx = lws_create_context(&ci)) == NULL)
+		fatal(EXIT_SYSTEM, "unable to listen on %s port %d%s", srv.cfg.host,
+		    srv.cfg.port, srv.cfg.cert ? " (or to load SSL_CERT_PATH/"
+		    "SSL_KEY_PATH)" : "");
+	srv.vh = lws_get_vhost_by_name(srv.ctx, "default");
+	if (srv.vh == NULL)
+		fatal(EXIT_SYSTEM, "no default vhost");
+	if (signals_setup() < 0)
+		fatal_sys(EXIT_SYSTEM, "unable to set up signals");
+	if (auth_config_warning(srv.auth, desc, sizeof desc))
+		warnx_("%s", desc);
+	auth_config_describe(srv.auth, desc, sizeof desc);
+	info("listening host=%s port=%d path=%s tls=%s max_calls=%d %s",
+	    srv.cfg.host, lws_get_vhost_listen_port(srv.vh), srv.cfg.path,
+	    srv.cfg.cert ? "on" : "off", srv.cfg.max_calls, desc);
+	lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, LWS_US_PER_SEC);
+	notify_ready(srv.cfg.notify_fd);
+
+	while (!srv.done)
+		if (lws_service(srv.ctx, 0) < 0)
+			break;
+
+	info("stopped");
+	lws_sul_cancel(&srv.tick);
+	lws_context_destroy(srv.ctx);
+	auth_config_free(srv.auth);
+	free(srv.pending_hs);
+	return srv.done ? EXIT_OK : EXIT_SYSTEM;
+}
