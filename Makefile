@@ -21,7 +21,7 @@ SCRIPTS := $(filter-out $(addprefix bin/,$(TOOLS)),$(wildcard bin/*))
 LIBS_exotel-decode = -ljq
 LIBS_resample = -lsamplerate -lspeexdsp -lm
 LIBS_redis-pub = -lhiredis -ljq
-LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto
+LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
 LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto
 
 LIB_SRC := $(wildcard lib/*.c)
@@ -31,7 +31,7 @@ LIB := lib/libingest.a
 # Test helpers: tests/helpers/<name>.c builds tests/bin/<name>.
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRC))
-LIBS_HELPERS = -lhiredis -lm
+LIBS_HELPERS = -lhiredis -lm -lcrypto
 
 MANPAGES := $(wildcard man/*.[1-8])
 
@@ -51,6 +51,15 @@ bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIB) $(wildcard lib/*
 tests/bin/%: tests/helpers/%.c $(LIB)
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS_HELPERS)
+
+# auth-unit links ws-accept's authentication files (everything but main).
+AUTH_SRC = tools/ws-accept/auth.c tools/ws-accept/basic.c \
+	tools/ws-accept/cidr.c tools/ws-accept/jwt.c
+tests/bin/auth-unit: tests/helpers/auth-unit.c tests/helpers/jwt-sign.h \
+    $(AUTH_SRC) $(wildcard tools/ws-accept/*.h) $(LIB)
+	@mkdir -p tests/bin
+	$(CC) $(CFLAGS) -Itools/ws-accept $(LDFLAGS) -o $@ $< $(AUTH_SRC) \
+	    $(LIB) -ljq -lssl -lcrypto -lm
 
 helpers: $(HELPERS)
 

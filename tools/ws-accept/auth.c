@@ -1,0 +1,350 @@
+/*
+ * auth.c - the upgrade's authentication: configuration from the
+ * environment and the protocol table of auth.h.  The mechanisms live in
+ * cidr.c (allow-list), basic.c (Exotel credentials) and jwt.c (native).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "auth.h"
+#include "basic.h"
+#include "cidr.h"
+#include "jwt.h"
+#include "num.h"
+
+#define LEEWAY_DEFAULT 30
+#define LEEWAY_MAX 600
+#define HS256_MIN_SECRET 32	/* RFC 7518 3.2: at least the hash size */
+
+struct auth_config {
+	int exotel;			/* SUPPORT_EXOTEL */
+	int exotel_settings;		/* allow-list or pairs were given */
+	struct cidr_list allow;		/* owned */
+	struct basic_creds creds;	/* owned */
+	struct jwt_keys jwt;		/* owned */
+};
+
+static const char WHY_NOAUTH[] =
+    "exotel no auth configured: set EXOTEL_ALLOW_IPS or EXOTEL_BASIC_AUTH";
+
+/* Each refusal's why and its metrics label (auth_reason). */
+static const struct {
+	const char *why, *label;
+} reasons[] = {
+	{ "missing authorization", "missing_authorization" },
+	{ "malformed authorization", "malformed_authorization" },
+	{ "unsupported authorization scheme", "unsupported_scheme" },
+	{ "basic credentials required", "basic_credentials_required" },
+	{ "basic bad credentials", "basic_bad_credentials" },
+	{ "exotel disabled", "exotel_disabled" },
+	{ "ip not allowed", "ip_not_allowed" },
+	{ WHY_NOAUTH, "exotel_no_auth_configured" },
+	{ "jwt malformed", "jwt_malformed" },
+	{ "jwt too long", "jwt_too_long" },
+	{ "jwt alg none refused", "jwt_alg_none" },
+	{ "jwt alg mismatch", "jwt_alg_mismatch" },
+	{ "jwt crit header refused", "jwt_crit" },
+	{ "jwt no key configured", "jwt_no_key" },
+	{ "jwt bad signature", "jwt_bad_signature" },
+	{ "jwt missing exp", "jwt_missing_exp" },
+	{ "jwt expired", "jwt_expired" },
+	{ "jwt not yet valid", "jwt_not_yet_valid" },
+	{ "jwt wrong audience", "jwt_wrong_audience" },
+	{ "jwt wrong issuer", "jwt_wrong_issuer" },
+	{ "jwt bad claims", "jwt_bad_claims" },
+	{ "jwt claims too large", "jwt_claims_too_large" },
+};
+
+const char *
+auth_reason(const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+		if (strcmp(why, reasons[i].why) == 0)
+			return reasons[i].label;
+	return "other";
+}
+
+int
+ct_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+/* --- configuration ----------------------------------------------------- */
+
+/* true/false and friends; -1 for anything else. */
+static int
+parse_bool(const char *s)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int
+load_jwt(struct jwt_keys *k, char *err, size_t errlen)
+{
+	const char *v;
+	long long leeway = LEEWAY_DEFAULT;
+
+	if ((v = env_get("JWT_LEEWAY")) != NULL &&
+	    parse_long(v, 0, LEEWAY_MAX, &leeway) < 0) {
+		snprintf(err, errlen, "JWT_LEEWAY: want seconds from 0 to %d",
+		    LEEWAY_MAX);
+		return -1;
+	}
+	k->leeway = (long)leeway;
+	if ((v = env_get("JWT_SECRET")) != NULL) {
+		k->secretlen = strlen(v);
+		if ((k->secret = malloc(k->secretlen)) == NULL) {
+			snprintf(err, errlen, "JWT_SECRET: out of memory");
+			return -1;
+		}
+		memcpy(k->secret, v, k->secretlen);
+	}
+	if ((v = env_get("JWT_PUBLIC_KEY")) != NULL &&
+	    jwt_load_public_key(k, v, err, errlen) < 0)
+		return -1;
+	if (((v = env_get("JWT_AUDIENCE")) != NULL &&
+	    (k->audience = strdup(v)) == NULL) ||
+	    ((v = env_get("JWT_ISSUER")) != NULL &&
+	    (k->issuer = strdup(v)) == NULL)) {
+		snprintf(err, errlen, "JWT_AUDIENCE: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_exotel(struct auth_config *cfg, char *err, size_t errlen)
+{
+	const char *v;
+	char why[160];
+
+	if ((v = env_get("SUPPORT_EXOTEL")) != NULL &&
+	    (cfg->exotel = parse_bool(v)) < 0) {
+		snprintf(err, errlen, "SUPPORT_EXOTEL: want true or false, "
+		    "got '%.32s'", v);
+		return -1;
+	}
+	if ((v = env_get("EXOTEL_ALLOW_IPS")) != NULL) {
+		cfg->exotel_settings = 1;
+		if (cidr_list_parse(v, &cfg->allow, why, sizeof why) < 0) {
+			snprintf(err, errlen, "EXOTEL_ALLOW_IPS: %s", why);
+			return -1;
+		}
+	}
+	if ((v = env_get("EXOTEL_BASIC_AUTH")) != NULL) {
+		cfg->exotel_settings = 1;
+		if (basic_load(&cfg->creds, v, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct auth_config *
+auth_config_new(char *err, size_t errlen)
+{
+	struct auth_config *cfg;
+
+	if ((cfg = calloc(1, sizeof *cfg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (load_exotel(cfg, err, errlen) < 0 ||
+	    load_jwt(&cfg->jwt, err, errlen) < 0) {
+		auth_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void
+auth_config_free(struct auth_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	cidr_list_free(&cfg->allow);
+	basic_free(&cfg->creds);
+	jwt_keys_free(&cfg->jwt);
+	free(cfg);
+}
+
+void
+auth_config_describe(const struct auth_config *cfg, char *out, size_t len)
+{
+	const struct jwt_keys *k = &cfg->jwt;
+	char algs[32];
+
+	snprintf(algs, sizeof algs, "%s%s%s", k->secret ? "HS256" : "",
+	    k->secret && k->pkey ? "," : "", k->pkey ? k->pkey_alg : "");
+	snprintf(out, len, "exotel=%s allow_ips=%zu basic_pairs=%zu jwt=%s "
+	    "leeway=%ld audience=%s issuer=%s", cfg->exotel ? "on" : "off",
+	    cfg->allow.n, cfg->creds.n, algs[0] ? algs : "off", k->leeway,
+	    k->audience ? "checked" : "any", k->issuer ? "checked" : "any");
+}
+
+int
+auth_config_warning(const struct auth_config *cfg, char *out, size_t len)
+{
+	if (cfg->exotel && cfg->allow.n == 0 && cfg->creds.n == 0)
+		snprintf(out, len, "SUPPORT_EXOTEL is on but neither "
+		    "EXOTEL_ALLOW_IPS nor EXOTEL_BASIC_AUTH is set: every "
+		    "Exotel connection will be refused");
+	else if (!cfg->exotel && cfg->exotel_settings)
+		snprintf(out, len, "EXOTEL_ALLOW_IPS/EXOTEL_BASIC_AUTH "
+		    "ignored: SUPPORT_EXOTEL is off");
+	else if (cfg->jwt.secret && cfg->jwt.secretlen < HS256_MIN_SECRET)
+		snprintf(out, len, "JWT_SECRET is shorter than %d bytes: "
+		    "weak for HS256", HS256_MIN_SECRET);
+	else if (!cfg->jwt.secret && !cfg->jwt.pkey)
+		snprintf(out, len, "neither JWT_SECRET nor JWT_PUBLIC_KEY "
+		    "is set: native (Bearer) clients will be refused");
+	else
+		return 0;
+	return 1;
+}
+
+const char *
+auth_challenge(const struct auth_config *cfg)
+{
+	if (cfg->exotel && cfg->creds.n > 0)
+		return "Bearer realm=\"ingest\", Basic realm=\"exotel\"";
+	return "Bearer realm=\"ingest\"";
+}
+
+/* --- the check --------------------------------------------------------- */
+
+static int
+refuse(int status, const char *text, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "%s", text);
+	return status;
+}
+
+static void
+result(struct auth_result *res, enum auth_protocol proto, const char *method,
+    const char *principal)
+{
+	memset(res, 0, sizeof *res);
+	res->protocol = proto;
+	snprintf(res->method, sizeof res->method, "%s", method);
+	snprintf(res->principal, sizeof res->principal, "%s", principal);
+}
+
+/* No usable credentials: the allow-list decides (Exotel only). */
+static int
+by_address(const struct auth_config *cfg, const struct sockaddr *peer,
+    struct auth_result *res, char *why, size_t whylen)
+{
+	char entry[64];
+	long i;
+
+	if ((i = cidr_list_match(&cfg->allow, peer)) >= 0) {
+		cidr_format(&cfg->allow.v[i], entry, sizeof entry);
+		result(res, PROTO_EXOTEL, "ip", entry);
+		return 0;
+	}
+	if (cfg->creds.n > 0)
+		return refuse(401, "basic credentials required", why, whylen);
+	if (cfg->allow.n > 0)
+		return refuse(403, "ip not allowed", why, whylen);
+	return refuse(403, WHY_NOAUTH, why, whylen);
+}
+
+static int
+by_basic(const struct auth_config *cfg, const char *cred, size_t n,
+    const struct sockaddr *peer, struct auth_result *res, char *why,
+    size_t whylen)
+{
+	char key[BASIC_KEY_MAX + 1];
+	int r;
+
+	if (!cfg->exotel)
+		return refuse(403, "exotel disabled", why, whylen);
+	if (cfg->creds.n == 0) {
+		/* Still refuse garbage: "Basic !!!" is not a client to trust. */
+		if (basic_check(&cfg->creds, cred, n, key) < 0)
+			return refuse(401, "malformed authorization", why,
+			    whylen);
+		return by_address(cfg, peer, res, why, whylen);
+	}
+	if ((r = basic_check(&cfg->creds, cred, n, key)) < 0)
+		return refuse(401, "malformed authorization", why, whylen);
+	if (r == 0)
+		return refuse(401, "basic bad credentials", why, whylen);
+	result(res, PROTO_EXOTEL, "basic", key);
+	return 0;
+}
+
+static int
+by_bearer(const struct auth_config *cfg, const char *token, size_t n,
+    time_t now, struct auth_result *res, char *why, size_t whylen)
+{
+	struct jwt_claims c;
+	enum jwt_status st;
+
+	while (n > 0 && (token[n - 1] == ' ' || token[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return refuse(401, "malformed authorization", why, whylen);
+	if ((st = jwt_verify(&cfg->jwt, token, n, now, &c)) != JWT_OK)
+		return refuse(401, jwt_strerror(st), why, whylen);
+	result(res, PROTO_NATIVE, "jwt", c.sub);
+	memcpy(res->tenant, c.tenant, sizeof res->tenant);
+	memcpy(res->claims, c.json, sizeof res->claims);
+	return 0;
+}
+
+int
+auth_check_at(const struct auth_config *cfg, const char *authorization,
+    const struct sockaddr *peer, time_t now, struct auth_result *res,
+    char *why, size_t whylen)
+{
+	const char *p = authorization, *scheme;
+	size_t slen;
+
+	while (p && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == NULL || *p == '\0') {
+		if (!cfg->exotel)
+			return refuse(401, "missing authorization", why,
+			    whylen);
+		return by_address(cfg, peer, res, why, whylen);
+	}
+	/* auth-scheme 1*SP token68 (RFC 7235); the scheme is case-blind. */
+	scheme = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	slen = (size_t)(p - scheme);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (slen == 5 && strncasecmp(scheme, "Basic", 5) == 0)
+		return by_basic(cfg, p, strlen(p), peer, res, why, whylen);
+	if (slen == 6 && strncasecmp(scheme, "Bearer", 6) == 0)
+		return by_bearer(cfg, p, strlen(p), now, res, why, whylen);
+	return refuse(401, "unsupported authorization scheme", why, whylen);
+}
+
+int
+auth_check(const struct auth_config *cfg, const char *authorization,
+    const struct sockaddr *peer, struct auth_result *res,
+    char *why, size_t whylen)
+{
+	return auth_check_at(cfg, authorization, peer, time(NULL), res, why,
+	    whylen);
+}
