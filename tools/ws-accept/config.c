@@ -30,7 +30,7 @@ config_load(struct config *cfg, int argc, char **argv)
 	cfg->path = env_get("INGEST_PATH") ? env_get("INGEST_PATH") : "/v1/ingest";
 	cfg->max_calls = env_int("MAX_CALLS", 1, 100000, 500);
 	/* 256 KiB: a 20 ms Exotel message is ~600 bytes; 2.7 s of 24 kHz PCM16. */
-	cfg->max_msg = env_int("MAX_MESSAGE_BYTES", 16, 64 << 20, 256 << 10);
+	cfg->max_msg = env_int("MAX_MESSAGE_BYTES", 1024, 64 << 20, 256 << 10);
 	cfg->cert = env_get("SSL_CERT_PATH");
 	cfg->key = env_get("SSL_KEY_PATH");
 	cfg->notify_fd = -1;
@@ -61,7 +61,7 @@ config_load(struct config *cfg, int argc, char **argv)
 			cfg->max_calls = opt_int("max-calls", optarg, 1, 100000);
 			break;
 		case 'm':
-			cfg->max_msg = opt_int("max-message-bytes", optarg, 16,
+			cfg->max_msg = opt_int("max-message-bytes", optarg, 1024,
 			    64 << 20);
 			break;
 		case 'C':

@@ -109,6 +109,8 @@ main(int argc, char **argv)
 	ci.protocols = protocols;
 	ci.timeout_secs = (unsigned)srv.cfg.handshake_s;
 	ci.keepalive_timeout = 5;
+	/* HTTP/1.1 only: WebSocket over h2 has no per-stream flow control here. */
+	ci.alpn = "http/1.1";
 	if (srv.cfg.cert) {
 		ci.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		ci.ssl_cert_filepath = srv.cfg.cert;
