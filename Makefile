@@ -22,7 +22,7 @@ LIBS_exotel-decode = -ljq
 LIBS_resample = -lsamplerate -lspeexdsp -lm
 LIBS_redis-pub = -lhiredis -ljq
 LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
-LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto
+LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
@@ -32,6 +32,8 @@ LIB := lib/libingest.a
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRC))
 LIBS_HELPERS = -lhiredis -lm -lcrypto
+# Libraries one helper needs besides those (LIBS_helper_<name>).
+LIBS_helper_ws-sink = $(LIBS_exotel-replay)
 
 MANPAGES := $(wildcard man/*.[1-8])
 
@@ -50,7 +52,7 @@ bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIB) $(wildcard lib/*
 
 tests/bin/%: tests/helpers/%.c $(LIB)
 	@mkdir -p tests/bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS_HELPERS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS_HELPERS) $(LIBS_helper_$*)
 
 # auth-unit links ws-accept's authentication files (everything but main).
 AUTH_SRC = tools/ws-accept/auth.c tools/ws-accept/basic.c \

@@ -1,0 +1,198 @@
+/*
+ * exotel-replay - stream a capture or an audio file to a WebSocket URL as
+ * one or more Exotel calls (or native-protocol calls with -N), paced in
+ * real time or faster.
+ *
+ * Reads: the file named (or stdin): an ndjson capture of media-stream
+ * messages, sent line by line; or WAV, raw PCM16LE or raw mu-law audio,
+ * wrapped into Exotel's messages (connected, start, media, stop).
+ * Writes: each text message the server sends, one a line on stdout
+ * ("K " in front with -n > 1); with -L, one line per message sent.
+ * Exits 0 when every call streamed completely and closed normally.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "io.h"
+#include "msg.h"
+#include "num.h"
+#include "replay.h"
+
+static const char usage_text[] =
+    "exotel-replay [-hkNqv] [-A tenant] [-a abort-ms] [-C ca-file] "
+    "[-c chunk-ms] [-F format] [-f fragment-bytes] [-i call-id] "
+    "[-L log-file] [-n calls] [-O bytes] [-p name=value] [-r rate] "
+    "[-T token] [-t seconds] [-u key:token] [-w seconds] [-x factor] "
+    "url [file]";
+
+struct opts opt = {
+	.format = FMT_AUTO,
+	.rate = 8000,
+	.chunk_ms = 20,
+	.factor = 1,
+	.ncalls = 1,
+	.abort_ms = -1,
+	.linger_s = 5,
+};
+
+static enum format
+parse_format(const char *s)
+{
+	if (!strcmp(s, "ndjson"))
+		return FMT_NDJSON;
+	if (!strcmp(s, "pcm"))
+		return FMT_PCM;
+	if (!strcmp(s, "wav"))
+		return FMT_WAV;
+	if (!strcmp(s, "mulaw"))
+		return FMT_MULAW;
+	fatal(EXIT_USAGE, "invalid format: %s (want ndjson, pcm, wav or "
+	    "mulaw)", s);
+}
+
+/* "Basic base64(key:token)".  Returns a malloc'd string, owned by opt. */
+static char *
+basic_auth(const char *kt)
+{
+	size_t n = strlen(kt);
+	char *s;
+
+	if (strchr(kt, ':') == NULL)
+		fatal(EXIT_USAGE, "invalid -u: want key:token");
+	if ((s = malloc(6 + BASE64_ENCODED_LEN(n) + 1)) == NULL)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate");
+	memcpy(s, "Basic ", 6);
+	base64_encode(kt, n, s + 6);
+	return s;
+}
+
+static char *
+bearer_auth(const char *token)
+{
+	size_t n = strlen(token);
+	char *s;
+
+	if ((s = malloc(7 + n + 1)) == NULL)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate");
+	memcpy(s, "Bearer ", 7);
+	memcpy(s + 7, token, n + 1);
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct input in;
+	const char *basic, *token, *logpath = NULL;
+	char **params, *auth = NULL;
+	int ch, np = 0, status;
+
+	msg_init(argv[0]);
+	basic = env_get("EXOTEL_REPLAY_BASIC_AUTH");
+	token = env_get("EXOTEL_REPLAY_TOKEN");
+	opt.ca = env_get("EXOTEL_REPLAY_CA_FILE");
+	if ((params = calloc((size_t)argc + 1, sizeof *params)) == NULL)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate");
+	while ((ch = getopt(argc, argv, "A:a:C:c:F:f:hi:kL:Nn:O:p:qr:T:t:u:vw:x:"))
+	    != -1) {
+		switch (ch) {
+		case 'A':
+			opt.tenant = optarg;
+			break;
+		case 'a':
+			opt.abort_ms = opt_int("-a", optarg, 0, 86400000);
+			break;
+		case 'C':
+			opt.ca = optarg;
+			break;
+		case 'c':
+			opt.chunk_ms = opt_int("-c", optarg, 1, 10000);
+			break;
+		case 'F':
+			opt.format = parse_format(optarg);
+			break;
+		case 'f':
+			opt.frag = opt_int("-f", optarg, 1, 1 << 30);
+			break;
+		case 'i':
+			opt.id = optarg;
+			break;
+		case 'k':
+			opt.insecure = 1;
+			break;
+		case 'L':
+			logpath = optarg;
+			break;
+		case 'N':
+			opt.native = 1;
+			break;
+		case 'n':
+			opt.ncalls = opt_int("-n", optarg, 1, 10000);
+			break;
+		case 'O':
+			opt.oversize = opt_int("-O", optarg, 1, 256 << 20);
+			break;
+		case 'p':
+			if (optarg[0] == '=' || !strchr(optarg, '='))
+				fatal(EXIT_USAGE, "invalid -p: want name=value");
+			params[np++] = optarg;
+			break;
+		case 'q':
+			msg_verbosity = 0;
+			break;
+		case 'r':
+			opt.rate = opt_int("-r", optarg, RATE_MIN, RATE_MAX);
+			break;
+		case 'T':
+			token = optarg;
+			basic = NULL;
+			break;
+		case 't':
+			opt.timeout_s = opt_int("-t", optarg, 0, 86400);
+			break;
+		case 'u':
+			basic = optarg;
+			token = NULL;
+			break;
+		case 'v':
+			msg_verbosity = 2;
+			break;
+		case 'w':
+			opt.linger_s = opt_int("-w", optarg, 0, 3600);
+			break;
+		case 'x':
+			opt.factor = opt_int("-x", optarg, 0, 1000);
+			break;
+		case 'h':
+		default:
+			usage_exit(usage_text);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || argc > 2)
+		usage_exit(usage_text);
+	opt.params = params;
+	if (basic)
+		opt.auth = auth = basic_auth(basic);
+	else if (token)
+		opt.auth = auth = bearer_auth(token);
+
+	input_open(&in, argc > 1 ? argv[1] : NULL, opt.ncalls);
+	if (opt.native && in.format == FMT_NDJSON && opt.abort_ms < 0)
+		debug("native mode: the capture's audio is sent as PCM16LE");
+	if (logpath)
+		replay_log_open(logpath);
+	status = replay_run(argv[0], &in);
+	if (replay_log_close() < 0 && status == 0)
+		status = EXIT_SYSTEM;
+	if (close_stdout() < 0 && status == 0)
+		status = EXIT_SYSTEM;
+	if (in.fd > 0)
+		close(in.fd);
+	free(auth);
+	free(params);
+	return status;
+}
