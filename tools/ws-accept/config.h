@@ -8,7 +8,7 @@
 #define USAGE "ws-accept [-v] [-H host] [-p port] [-P path] [-c max-calls] " \
 	"[-m max-message-bytes] [-C cert -K key] [-d notification-fd] " \
 	"[-t handshake-seconds] [-i idle-seconds] [-T max-call-seconds] " \
-	"[-D drain-seconds] [-a ack-frames] -- prog args ..."
+	"[-D drain-seconds] [-a ack-frames] -- prog [args ...]"
 
 /* After SIGTERM to a handler's group, seconds before SIGKILL. */
 #define KILL_GRACE 5
