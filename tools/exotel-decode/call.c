@@ -164,6 +164,7 @@ call_free(struct call *c)
 const char *
 call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 {
+	static char why[128];
 	jv s, mf, enc, rate;
 	long long r;
 	char show[64];
@@ -218,12 +219,12 @@ call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 	if (jv_get_kind(enc) == JV_KIND_STRING) {
 		c->codec = codec_of(jv_string_value(enc));
 		if (c->codec < 0) {
-			warnx_("unsupported-encoding line=%lu encoding=%s", line,
-			    jshow(enc, show, sizeof show));
+			snprintf(why, sizeof why, "unsupported-encoding line=%lu "
+			    "encoding=%s", line, jshow(enc, show, sizeof show));
 			jv_free(enc);
 			jv_free(rate);
 			call_free(c);
-			return "unsupported encoding";
+			return why;
 		}
 	} else if (jv_get_kind(enc) != JV_KIND_NULL)
 		warnx_("bad-field line=%lu field=encoding (assuming %s)", line,

@@ -49,8 +49,9 @@ int codec_of(const char *spelling);
 
 /*
  * Fill c from the start message msg (borrowed).  rate_opt (0: none)
- * overrides the message's rate.  Returns NULL, or a static text saying
- * why the stream cannot be decoded (c is then freed).  Warnings for
+ * overrides the message's rate.  Returns NULL, or a text saying why the
+ * stream cannot be decoded (static, valid until the next call; c is then
+ * freed).  Warnings for
  * tolerable oddities are logged with the line number.
  */
 const char *call_from_start(struct call *c, jv msg, unsigned rate_opt,

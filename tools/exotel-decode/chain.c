@@ -127,8 +127,7 @@ chain_start(struct chain *ch, char *const *argv, const struct call *c,
 		if (ev[1] >= 0)
 			close(ev[1]);
 		errno = e;
-		warn_sys("unable to run %s", argv[0]);
-		return spawn_exec_status(e);
+		fatal_sys(spawn_exec_status(e), "unable to run %s", argv[0]);
 	}
 	ch->pcm = pcm[1];
 	ch->ev = ev[1];

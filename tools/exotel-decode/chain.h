@@ -18,8 +18,8 @@ struct chain {
 /*
  * Start argv (borrowed) for call c (borrowed).  ev_to >= 0: an event pipe
  * whose read end the child gets as descriptor ev_to; start_line (borrowed,
- * n bytes) goes into it first.  Returns 0, or the exit status for a child
- * that could not run (126/127, logged) or a system failure (111).
+ * n bytes) goes into it first.  Returns 0; exits 126 or 127 when the
+ * child cannot be run, 111 on a system failure.
  */
 int chain_start(struct chain *ch, char *const *argv, const struct call *c,
     int ev_to, const char *start_line, size_t n);

@@ -129,8 +129,9 @@ check_stream(struct decoder *d)
 	d->bad++;
 	if (d->seen_event)
 		return;
-	if (++d->badlines >= NOTSTREAM_LINES ||
-	    d->in.consumed >= NOTSTREAM_BYTES)
+	/* Bytes seen include a too-long line still in the buffer. */
+	if (++d->badlines >= NOTSTREAM_LINES || d->in.consumed +
+	    (d->in.tail - d->in.head) >= NOTSTREAM_BYTES)
 		die(d, EXIT_BADINPUT, "not a media stream: no message with an "
 		    "event field at the start of the input");
 }
@@ -203,11 +204,13 @@ start(struct decoder *d, jv msg, unsigned long line)
 /*
  * One media chunk: b64 (borrowed, len bytes) with its timestamp and chunk
  * number (-1 when absent).  Decodes, places it on the call's clock and
- * writes it, with silence before it for a gap.
+ * writes it, with silence before it for a gap.  unsure: the fast scanner
+ * has not ruled out that the line is bad JSON; a payload that is not
+ * base64 then returns -1 without doing anything, for libjq to look at.
  */
-static void
+static int
 media(struct decoder *d, const char *b64, size_t len, long long ts,
-    long long chunk, unsigned long line)
+    long long chunk, unsigned long line, int unsure)
 {
 	struct placement pl;
 	const unsigned char *pcm = d->dec;
@@ -216,6 +219,8 @@ media(struct decoder *d, const char *b64, size_t len, long long ts,
 	int bad = 0;
 
 	n = base64_decode(b64, len, d->dec);
+	if (n < 0 && unsure)
+		return -1;
 	if (n < 0) {
 		/* Lost, but its length is known: silence keeps the time. */
 		bad = 1;
@@ -241,7 +246,7 @@ media(struct decoder *d, const char *b64, size_t len, long long ts,
 			    pl.verdict == TL_DUPLICATE ? "duplicate" : "late",
 			    line, ts >= 0 ? "timestamp" : "chunk",
 			    ts >= 0 ? ts : chunk);
-		return;
+		return 0;
 	}
 	if (pl.silence && out_silence(&d->out, pl.silence * 2) < 0)
 		write_failed(d);
@@ -250,7 +255,10 @@ media(struct decoder *d, const char *b64, size_t len, long long ts,
 	if (pl.jumped && say(d, W_JUMP))
 		warnx_("jump line=%lu skipped_ms=%llu (over the -g limit, not "
 		    "filled)", line, pl.jumped * 1000 / d->call.rate);
-	if (pl.silence && say(d, W_GAP))
+	if (pl.leading)
+		info("leading-silence line=%lu ms=%llu", line,
+		    pl.silence * 1000 / d->call.rate);
+	else if (pl.silence && say(d, W_GAP))
 		warnx_("gap line=%lu missing_ms=%llu", line,
 		    pl.silence * 1000 / d->call.rate);
 	if (bad) {
@@ -259,6 +267,7 @@ media(struct decoder *d, const char *b64, size_t len, long long ts,
 			warnx_("bad-base64 line=%lu silence_ms=%llu", line,
 			    (unsigned long long)ns * 1000 / d->call.rate);
 	}
+	return 0;
 }
 
 /* Twilio's bidirectional streams interleave tracks; we want the caller's. */
@@ -306,7 +315,8 @@ media_jv(struct decoder *d, jv msg, unsigned long line)
 		ts = field(d, m, "timestamp", TS_MAX, line);
 		chunk = field(d, m, "chunk", CHUNK_MAX, line);
 		media(d, jv_string_value(p),
-		    (size_t)jv_string_length_bytes(jv_copy(p)), ts, chunk, line);
+		    (size_t)jv_string_length_bytes(jv_copy(p)), ts, chunk, line,
+		    0);
 	}
 	jv_free(t);
 	jv_free(p);
@@ -505,10 +515,10 @@ line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 			return;
 		if (d->started && fast_media(p, n, TS_MAX, CHUNK_MAX, &fm)) {
 			d->resync = 0;
-			if (wanted_track(d, fm.track, fm.tracklen))
-				media(d, fm.payload, fm.paylen, fm.ts, fm.chunk,
-				    lineno);
-			return;
+			if (!wanted_track(d, fm.track, fm.tracklen) ||
+			    media(d, fm.payload, fm.paylen, fm.ts, fm.chunk,
+			    lineno, !fm.escaped) == 0)
+				return;
 		}
 	}
 	if (memchr(p, '\0', n)) {

@@ -12,6 +12,7 @@
 struct fastmedia {
 	char *payload;		/* borrowed span of the line, base64 text */
 	size_t paylen;
+	int escaped;		/* the payload had "\/" escapes (now undone) */
 	long long ts;		/* media.timestamp, -1 when absent */
 	long long chunk;	/* media.chunk, -1 when absent */
 	const char *track;	/* borrowed span; NULL when absent */
@@ -22,7 +23,9 @@ struct fastmedia {
  * line (n bytes, borrowed, modified in place only on success: JSON "\/"
  * escapes in the payload are undone) is one whole message.  Returns 1
  * when it is a well-formed media message whose fields were all plain
- * (fm filled), 0 when libjq must look at it.  ts_max and chunk_max bound
+ * (fm filled), 0 when libjq must look at it.  Control characters in the
+ * payload are only ruled out when fm->escaped: otherwise a payload that
+ * is not base64 must go to libjq too (it may not even be JSON).  ts_max and chunk_max bound
  * the numbers it accepts.
  */
 int fast_media(char *line, size_t n, long long ts_max, long long chunk_max,

@@ -70,19 +70,36 @@ decide(struct timeline *tl, long long d, long long key, size_t n,
 	}
 }
 
+/* The first chunk: it fixes the mode and time zero. */
+static void
+first(struct timeline *tl, long long ts, long long chunk, struct placement *pl)
+{
+	tl->mode = ts >= 0 ? TL_TIMESTAMP : chunk >= 0 ? TL_CHUNK : TL_APPEND;
+	tl->base_ms = ts >= 0 && !tl->fill_leading ? ts : 0;
+	if (ts > 0 && tl->fill_leading) {
+		/* Not a loss: where the sender's clock began. */
+		pl->silence = (unsigned long long)ts * tl->rate / 1000;
+		pl->leading = 1;
+		if (pl->silence > tl->max_gap) {
+			pl->silence = 0;
+			pl->leading = 0;
+			tl->base_ms = ts;
+		}
+	}
+}
+
 void
 tl_place(struct timeline *tl, long long ts, long long chunk, size_t n,
     struct placement *pl)
 {
-	long long key;
+	long long key = -1;	/* nothing to place it by: append */
 
 	memset(pl, 0, sizeof *pl);
 	pl->verdict = TL_ACCEPT;
 	if (tl->mode == TL_NONE) {
-		tl->mode = ts >= 0 ? TL_TIMESTAMP : chunk >= 0 ? TL_CHUNK : TL_APPEND;
-		tl->base_ms = ts >= 0 && !tl->fill_leading ? ts : 0;
-	}
-	if (tl->mode == TL_TIMESTAMP && ts >= 0) {
+		first(tl, ts, chunk, pl);
+		key = tl->mode == TL_TIMESTAMP ? ts : chunk;
+	} else if (tl->mode == TL_TIMESTAMP && ts >= 0) {
 		key = ts;
 		decide(tl, (ts - tl->base_ms) * (long long)tl->rate / 1000 -
 		    tl->shift - (long long)tl->pos, key, n, pl);
@@ -93,8 +110,7 @@ tl_place(struct timeline *tl, long long ts, long long chunk, size_t n,
 		else if (tl->last_chunk >= 0 && chunk > tl->last_chunk + 1)
 			decide(tl, (chunk - tl->last_chunk - 1) *
 			    (long long)tl->last_len, key, n, pl);
-	} else
-		key = -1;	/* nothing to place it by: append */
+	}
 	if (pl->verdict != TL_ACCEPT) {
 		if (pl->verdict == TL_DUPLICATE)
 			tl->dups++;

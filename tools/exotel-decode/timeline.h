@@ -41,6 +41,7 @@ struct placement {
 	int verdict;
 	unsigned long long silence;	/* samples to write before the chunk */
 	unsigned long long jumped;	/* samples of a jump left unfilled */
+	int leading;		/* silence is the first chunk's offset (-L) */
 };
 
 void tl_init(struct timeline *tl, unsigned rate, int fill_leading,
