@@ -35,7 +35,12 @@ subscribe() {
 
 # finished PID: wait (at most 30 s: a guard, not a timing) for PID to end.
 finished() {
-	wait_for 30 eval "! kill -0 $1" || { kill "$1"; echo "$1 hung"; }
+	if ! wait_for 30 eval "! kill -0 $1"; then
+		echo "hung: $(ps -o args= -p "$1")"
+		kill -KILL "$1"
+		wait "$1"
+		return 124
+	fi
 	wait "$1"
 }
 
@@ -101,6 +106,7 @@ sed 's/"x"/"call-7"/g' "$T/ev1" | grep -v stop >"$T/ev2"
 subscribe "$T/s2" audio:call-7 calls:events
 run env REDIS_URL="$REDIS_URL" redis-pub -E 3 -d 100 <"$T/a.pcm" 3<"$T/ev2"
 finished $SUB_PID
+err=$(grep -v 'end of input' <<<"$err")	# it races with the connect
 expect "start event: frames on audio:{interaction_id} of the event" \
     "16 call-7 acme" "$(grep -c '^audio:call-7 ' "$T/s2") $(grep '^audio:call-7' "$T/s2" | tail -n 1 | cut -d' ' -f2- | jq -r '.interaction_id+" "+.tenant_id')"
 expect "start event: no stop from the decoder gives reason disconnected" \
@@ -108,7 +114,6 @@ expect "start event: no stop from the decoder gives reason disconnected" \
     "$(grep '^calls:events' "$T/s2" | tail -n 1 | cut -d' ' -f2-)"
 expect "start event: log lines" "0
 redis-pub: info: redis connected addr=127.0.0.1:$P db=0
-redis-pub: info: end of input frames=16 duration_ms=1510 backlog=16
 redis-pub: info: done interaction=call-7 frames=16 delivered=16 duration_ms=1510 dropped=0 rejected=0 undelivered=0 connects=1" "$rc
 $err"
 
@@ -159,7 +164,9 @@ expect "xadd: stop (reason disconnected: -E had no stop) in the events stream" \
     '{"event":"stop","interaction_id":"st","reason":"disconnected","frames":76,"duration_ms":1510,"dropped":0}' \
     "$(redis-cli -p $P --raw xrange events.ten - + | tail -n 1)"
 # MAXLEN ~ trims by whole stream nodes (100 entries by default): far below 1000.
-head -c 960000 /dev/zero | REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -m xadd -M 10 -i trim -e -
+head -c 960000 /dev/zero >"$T/z.pcm"
+run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -m xadd -M 10 -i trim -e - <"$T/z.pcm"
+expect "input faster than real time (1000 frames, backlog 500): waits, drops nothing" "0|" "$rc|$err"
 n=$(redis-cli -p $P xlen audio:trim)
 if [ "$n" -ge 10 ] && [ "$n" -le 200 ]; then pass "xadd: -M 10 trims 1000 frames (xlen $n)"
 else fail "xadd: -M 10 trims 1000 frames" "xlen $n"; fi
@@ -209,3 +216,91 @@ run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -m xadd -i odd < <(head
 expect "odd byte: exit 1, warned, the whole samples published" \
     "1|redis-pub: warning: input ended in the middle of a sample: last byte ignored|2|40" \
     "$rc|$err|$(redis-cli -p $P xlen audio:odd)|$(redis-cli -p $P --raw xrange audio:odd - + | tail -n 1 | jq -r .audio | base64 -d | wc -c)"
+
+# --- a Redis restart in mid-call loses nothing within the backlog --------------
+# Streams, since pub/sub cannot replay; SHUTDOWN SAVE and the restart on the
+# same port and directory keep what was delivered before.
+xlen_is() { [ "$(redis-cli -p "$1" xlen "$2")" = "$3" ]; }
+head -c $((200 * 960)) /dev/urandom >"$T/r.pcm"
+feed() { dd if="$T/r.pcm" bs=960 skip="$1" count="$2" status=none >&7; }
+P3=$(freeport)
+start_redis "$P3"
+mkfifo "$T/rin"
+redis-pub -u "redis://127.0.0.1:$P3" -m xadd -i rs -e ev:rs <"$T/rin" 2>"$T/rs.err" &
+RS=$!
+track $RS
+exec 7>"$T/rin"
+feed 0 50
+wait_for 10 xlen_is "$P3" audio:rs 50 || echo "first 50 frames not delivered"
+redis-cli -p "$P3" shutdown save >/dev/null 2>&1
+wait "$REDIS_PID"
+wait_for 10 grep -q 'connection lost' "$T/rs.err" || echo "loss not noticed"
+for i in 50 60 70 80 90 100 110 120 130 140; do feed $i 10; sleep 0.1; done
+start_redis "$P3" 7>&-	# the server must not hold our end of the pipe
+for i in 150 160 170 180 190; do feed $i 10; sleep 0.1; done
+exec 7>&-
+finished $RS
+expect "restart: exit 0" 0 $?
+redis-cli -p "$P3" --raw xrange audio:rs - + | awk 'NR % 3 == 0' >"$T/rs.json"
+expect "restart: every seq arrived once, in order" "$(seq 0 199)" "$(jq .seq "$T/rs.json")"
+decode <"$T/rs.json" >"$T/rs.pcm"
+if cmp -s "$T/r.pcm" "$T/rs.pcm"; then pass "restart: audio byte-exact across the restart"
+else fail "restart: audio byte-exact across the restart" "$(cmp "$T/r.pcm" "$T/rs.pcm" 2>&1)"; fi
+expect "restart: stop counts no drops" '"frames":200,"dropped":0' \
+    "$(redis-cli -p "$P3" --raw xrange ev:rs - + | tail -n 1 | jq -c '{frames,dropped}' | tr -d '{}')"
+expect_match "restart: the reconnect is logged" \
+    "^redis-pub: info: redis connected addr=127.0.0.1:$P3 db=0 after_ms=[0-9]+ attempts=[0-9]+$" "$(cat "$T/rs.err")"
+
+# --- backlog overflow: oldest dropped, counted, logged -------------------------
+# -B 1 holds 50 frames of 20 ms; 120 arrive before Redis does.
+P4=$(freeport)
+mkfifo "$T/oin"
+redis-pub -u "redis://127.0.0.1:$P4" -m xadd -i of -B 1 -W 60 <"$T/oin" 2>"$T/of.err" &
+OF=$!
+track $OF
+head -c $((120 * 960)) "$T/r.pcm" >"$T/oin"
+wait_for 20 grep -q 'end of input' "$T/of.err" || echo "input not read"
+start_redis "$P4"
+finished $OF
+expect "overflow: exit 0" 0 $?
+redis-cli -p "$P4" --raw xrange audio:of - + | awk 'NR % 3 == 0' >"$T/of.json"
+expect "overflow: the newest 50 frames kept, seq 70..119" "$(seq 70 119)" "$(jq .seq "$T/of.json")"
+decode <"$T/of.json" >"$T/of.pcm"
+if dd if="$T/r.pcm" bs=960 skip=70 count=50 status=none | cmp -s - "$T/of.pcm"; then
+	pass "overflow: kept frames byte-exact"
+else fail "overflow: kept frames byte-exact" "differ"; fi
+expect "overflow: stop says dropped 70" '"frames":120,"dropped":70' \
+    "$(redis-cli -p "$P4" --raw xrange calls:events - + | tail -n 1 | jq -c '{frames,dropped}' | tr -d '{}')"
+expect "overflow: logged when it starts and counted at the end" \
+    "redis-pub: warning: backlog full: dropping the oldest frames frames=50
+redis-pub: info: done interaction=of frames=120 delivered=50 duration_ms=2400 dropped=70 rejected=0 undelivered=0 connects=1" \
+    "$(grep -E 'backlog full|done' "$T/of.err")"
+
+# --- a stalled Redis (SIGSTOP): command timeout, reconnect, nothing lost --------
+P5=$(freeport)
+start_redis "$P5"
+mkfifo "$T/sin"
+redis-pub -u "redis://127.0.0.1:$P5" -m xadd -i sl -T 200 <"$T/sin" 2>"$T/sl.err" &
+SL=$!
+track $SL
+exec 7>"$T/sin"
+feed 0 20
+wait_for 10 xlen_is "$P5" audio:sl 20 || echo "first frames not delivered"
+kill -STOP "$REDIS_PID"
+feed 20 20
+wait_for 20 grep -q 'no reply within 200 ms' "$T/sl.err" || echo "stall not noticed"
+feed 40 20
+kill -CONT "$REDIS_PID"
+feed 60 20
+exec 7>&-
+finished $SL
+expect "stall: exit 0" 0 $?
+# What was in flight at the stall may be delivered twice (at least once).
+expect "stall: every seq arrived" "$(seq 0 79)" \
+    "$(redis-cli -p "$P5" --raw xrange audio:sl - + | awk 'NR % 3 == 0' | jq .seq | sort -n | uniq)"
+kill -STOP "$REDIS_PID"
+run timeout 20 redis-pub -u "redis://127.0.0.1:$P5" -i sl2 -T 100 -W 1 <"$T/a.pcm"
+kill -CONT "$REDIS_PID"
+expect "stall: a server that never answers: exit 111 after -W" "111 redis-pub: fatal: redis unreachable for 1 s addr=127.0.0.1:$P5" \
+    "$rc $(tail -n 1 <<<"$err")"
+expect_match "stall: login timeout logged" "unable to connect: login timed out" "$err"

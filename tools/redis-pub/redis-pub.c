@@ -279,6 +279,9 @@ end_input(struct call *c, int64_t now)
 		c->cur = NULL;
 		c->cur_len = 0;
 	}
+	info("end of input frames=%llu duration_ms=%llu backlog=%zu",
+	    (unsigned long long)c->seq,
+	    (unsigned long long)(c->samples * 1000 / c->p.rate), c->p.q.frames);
 }
 
 static void
@@ -397,6 +400,19 @@ housekeeping(struct call *c, int64_t now)
 	return earliest(dl, pub_deadline(p));
 }
 
+/*
+ * A full backlog while Redis answers means input comes faster than real
+ * time (a capture replayed from a file): wait for Redis rather than drop.
+ * A stalled server holds us at most the reply timeout, after which the
+ * connection is DOWN and input is read again, dropping the oldest.
+ */
+static int
+pushing_back(const struct call *c)
+{
+	return c->p.resolved && c->p.cn.state == CONN_READY &&
+	    c->p.q.frames >= c->p.q.max_frames;
+}
+
 static void
 loop(struct call *c, const sigset_t *waitmask)
 {
@@ -422,7 +438,7 @@ loop(struct call *c, const sigset_t *waitmask)
 			pfd[n] = (struct pollfd){ .fd = c->ev.fd, .events = POLLIN };
 			iev = n++;
 		}
-		if (!c->in_eof) {
+		if (!c->in_eof && !pushing_back(c)) {
 			pfd[n] = (struct pollfd){ .fd = 0, .events = POLLIN };
 			iin = n++;
 		}
