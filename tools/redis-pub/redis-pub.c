@@ -284,13 +284,43 @@ end_input(struct call *c, int64_t now)
 	    (unsigned long long)(c->samples * 1000 / c->p.rate), c->p.q.frames);
 }
 
+/*
+ * A full backlog while Redis answers (or while the first connection is
+ * being made) means input comes faster than real time, e.g. a capture
+ * replayed from a file: wait for Redis rather than drop.  A stalled
+ * server holds us at most the reply or connect timeout; after a failure
+ * input is read again, dropping the oldest, until Redis is back.
+ */
+static int
+may_push_back(const struct call *c)
+{
+	const struct conn *cn = &c->p.cn;
+
+	return c->p.resolved && (cn->state == CONN_READY ||
+	    (cn->state != CONN_DOWN && cn->failures == 0));
+}
+
+static int
+pushing_back(const struct call *c)
+{
+	return may_push_back(c) && c->p.q.frames >= c->p.q.max_frames;
+}
+
 static void
 read_stdin(struct call *c, int64_t now)
 {
 	static unsigned char chunk[65536];
+	size_t want, room;
 	ssize_t n;
 
-	n = read_retry(0, chunk, sizeof chunk);
+	want = sizeof chunk;
+	if (may_push_back(c)) {		/* read no more than the backlog holds */
+		room = (c->p.q.max_frames - c->p.q.frames) * c->frame_bytes -
+		    c->cur_len;
+		if (room < want)
+			want = room;
+	}
+	n = read_retry(0, chunk, want);
 	if (n > 0) {
 		add_pcm(c, chunk, (size_t)n);
 		return;
@@ -398,19 +428,6 @@ housekeeping(struct call *c, int64_t now)
 		dl = earliest(dl, c->finish_ms + wait_ms);
 	}
 	return earliest(dl, pub_deadline(p));
-}
-
-/*
- * A full backlog while Redis answers means input comes faster than real
- * time (a capture replayed from a file): wait for Redis rather than drop.
- * A stalled server holds us at most the reply timeout, after which the
- * connection is DOWN and input is read again, dropping the oldest.
- */
-static int
-pushing_back(const struct call *c)
-{
-	return c->p.resolved && c->p.cn.state == CONN_READY &&
-	    c->p.q.frames >= c->p.q.max_frames;
 }
 
 static void
