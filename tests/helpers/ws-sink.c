@@ -10,7 +10,7 @@
  * "\n" and binary raw; "log", one line per event:
  *   K open uri=/path?query auth=<Authorization header or ->
  *   K refused status=S auth=...
- *   K message type=text|binary bytes=N pieces=P   (P: receive callbacks)
+ *   K message type=text|binary bytes=N frames=F   (F: WebSocket frames)
  *   K peer-close code=C reason=R
  *   K closed
  * -e echoes each text message back; -c closes the connection with that
@@ -41,7 +41,8 @@ struct pss {
 	int index;
 	int fd;				/* K.msg */
 	size_t bytes;
-	int pieces;
+	int frames;
+	int midframe;			/* the last piece left frame payload */
 	int nmsg;
 	int closing;
 	unsigned char *cur;		/* owned; the text message so far */
@@ -115,7 +116,9 @@ received(struct lws *wsi, struct pss *s, const void *in, size_t len)
 {
 	int bin = lws_frame_is_binary(wsi);
 
-	s->pieces++;
+	if (!s->midframe)
+		s->frames++;
+	s->midframe = lws_remaining_packet_payload(wsi) > 0;
 	s->bytes += len;
 	if (write_all(s->fd, in, len) < 0)
 		fatal_sys(EXIT_SYSTEM, "unable to write messages");
@@ -129,8 +132,8 @@ received(struct lws *wsi, struct pss *s, const void *in, size_t len)
 		return;
 	if (!bin && write_all(s->fd, "\n", 1) < 0)
 		fatal_sys(EXIT_SYSTEM, "unable to write messages");
-	logf_("%d message type=%s bytes=%zu pieces=%d", s->index,
-	    bin ? "binary" : "text", s->bytes, s->pieces);
+	logf_("%d message type=%s bytes=%zu frames=%d", s->index,
+	    bin ? "binary" : "text", s->bytes, s->frames);
 	s->nmsg++;
 	if (echo && !bin) {
 		queue(s, s->cur, s->curlen);
@@ -144,7 +147,7 @@ received(struct lws *wsi, struct pss *s, const void *in, size_t len)
 	}
 	s->curlen = 0;
 	s->bytes = 0;
-	s->pieces = 0;
+	s->frames = 0;
 }
 
 static int

@@ -34,6 +34,7 @@ struct call {
 	int64_t t0;			/* monotonic us at the upgrade */
 	int64_t base_ms;		/* media time of the first timed message */
 	int oversize;			/* -O message still to send */
+	int write_failed;		/* lws_write failed */
 	int status;			/* this call's exit status */
 	char why[320];			/* why it failed, for the last log line */
 	int peer_code;			/* close code the server sent, 0 none */
@@ -229,7 +230,8 @@ next_message(struct call *c)
 	} else {
 		r = source_next(&c->src, &c->msg);
 		if (r < 0)
-			call_fail(c, EXIT_BADINPUT, "bad input");
+			call_fail(c, EXIT_BADINPUT, "bad input: %s",
+			    c->src.err);
 		if (r <= 0)
 			return -1;
 		if (c->msg.is_start && opt.oversize > 0)
@@ -299,8 +301,8 @@ writeable(struct call *c)
 		wp |= LWS_WRITE_NO_FIN;
 	/* lws writes the frame header into the LWS_PRE bytes before. */
 	if (lws_write(c->wsi, m->buf + LWS_PRE + c->off, n, wp) < (int)n) {
-		call_fail(c, EXIT_SYSTEM, "unable to send message %lu",
-		    c->nsent + 1);
+		/* Most often the server closed: closed() says how. */
+		c->write_failed = 1;
 		return -1;
 	}
 	c->off += n;
@@ -400,7 +402,8 @@ closed(struct call *c)
 	default:
 		if (c->peer_code == 0)
 			call_fail(c, EXIT_SYSTEM, "connection lost after %lu "
-			    "messages: code=1006 (no close frame)", c->nsent);
+			    "messages%s: code=1006 (no close frame)", c->nsent,
+			    c->write_failed ? " (send failed)" : "");
 		else
 			call_fail(c, EXIT_SYSTEM, "server closed the call after "
 			    "%lu messages, before the end of input: %s "

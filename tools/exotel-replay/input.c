@@ -116,6 +116,8 @@ reader_line(struct reader *r, const char **p, size_t *len)
 		if (nl || (r->eof && n > 0)) {
 			*p = r->buf + r->start;
 			*len = nl ? (size_t)(nl - *p) : n;
+			if (*len > LINE_MAX_BYTES)
+				return -2;
 			r->start += *len + (nl != NULL);
 			if (*len > 0 && (*p)[*len - 1] == '\r')
 				(*len)--;

@@ -119,13 +119,14 @@ struct source {
 	int cap_mulaw;
 	int started;		/* native from a capture: start sent */
 	int warned;		/* media before start reported */
+	char err[128];		/* why source_next returned -1 */
 };
 
 void source_init(struct source *s, const struct input *in, int index);
 void source_free(struct source *s);
 /*
  * Fill m with the next message.  1 a message, 0 end of the call's
- * messages, -1 bad input (reported, with the line number).
+ * messages, -1 bad input (s->err says why, with the line number).
  */
 int source_next(struct source *s, struct outmsg *m);
 void outmsg_reserve(struct outmsg *m, size_t n);

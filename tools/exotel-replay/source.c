@@ -291,8 +291,8 @@ again:
 		if (r == -1)
 			fatal_sys(EXIT_SYSTEM, "unable to read input");
 		if (r == -2) {
-			warnx_("line %ld: longer than %d bytes", s->rd.line + 1,
-			    LINE_MAX_BYTES);
+			snprintf(s->err, sizeof s->err, "line %ld: longer than "
+			    "%d bytes", s->rd.line + 1, LINE_MAX_BYTES);
 			return -1;
 		}
 		for (i = 0; i < len && isspace((unsigned char)p[i]); i++)
@@ -362,8 +362,8 @@ again:
 				goto again;
 			}
 			if (r < 0) {
-				warnx_("line %ld: media payload is not base64",
-				    s->rd.line);
+				snprintf(s->err, sizeof s->err, "line %ld: media "
+				    "payload is not base64", s->rd.line);
 				return -1;
 			}
 			return 1;
