@@ -33,6 +33,14 @@ auth-unit "$K"
 rc=$?
 [ $rc -le 1 ] || fail "auth-unit ran to its end" "exit $rc"
 
+# The same cases under valgrind: no invalid access, no leak (libjq's and
+# OpenSSL's included), whatever path a token takes.
+if command -v valgrind >/dev/null; then
+	valgrind -q --leak-check=full --errors-for-leak-kinds=all \
+	    --error-exitcode=99 auth-unit "$K" >/dev/null 2>"$T/vg.err"
+	expect "auth-unit valgrind clean" "0|" "$?|$(head -c 2000 "$T/vg.err")"
+fi
+
 # ---- tokens minted by the openssl command ----------------------------------
 
 SECRET='an HS256 secret of at least 32 bytes!'

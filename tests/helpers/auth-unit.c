@@ -12,6 +12,10 @@
  *	decide one upgrade with the configuration from the environment and
  *	print "0 protocol method principal tenant claims" or "status why"
  *	(for the shell tests' tokens minted by the openssl command).
+ *   auth-unit bench keydir
+ *	for bench/auth.bench: per method, nanoseconds per auth_check and
+ *	per bare OpenSSL operation on the same bytes (the peer), as
+ *	"method ours_ns peer_ns iterations".
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include <openssl/pem.h>
 
@@ -838,6 +843,133 @@ reason_cases(void)
 	    ct_equal("", 0, "", 0), NULL);
 }
 
+/* --- bench ------------------------------------------------------------- */
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* ns per auth_check_at of authz from addr, over n runs; 0 if it refuses. */
+static double
+time_check(const struct auth_config *c, const char *authz, const char *addr,
+    int n)
+{
+	double t0;
+	int i, bad = 0;
+
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		bad |= auth_check_at(c, authz, peer(addr), (time_t)NOW, &res,
+		    why, sizeof why);
+	return bad ? 0 : (now_ns() - t0) / n;
+}
+
+/* ns per bare verification of token (borrowed) with OpenSSL: the peer. */
+static double
+time_raw(const char *how, const char *token, EVP_PKEY *pub, int n)
+{
+	const char *dot = strrchr(token, '.');
+	unsigned char sig[512], mac[64], *der = NULL;
+	long siglen = base64_decode(dot + 1, strlen(dot + 1), sig);
+	size_t maclen, derlen = 0;
+	EVP_MD_CTX *ctx;
+	ECDSA_SIG *es;
+	double t0;
+	int i, ok = 1;
+
+	if (strcmp(how, "ES256") == 0) {	/* the peer gets DER for free */
+		es = ECDSA_SIG_new();
+		ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL),
+		    BN_bin2bn(sig + 32, 32, NULL));
+		derlen = (size_t)i2d_ECDSA_SIG(es, &der);
+		ECDSA_SIG_free(es);
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		if (strcmp(how, "HS256") == 0) {
+			ok &= EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL,
+			    (const unsigned char *)SECRET, strlen(SECRET),
+			    (const unsigned char *)token, (size_t)(dot - token),
+			    mac, sizeof mac, &maclen) != NULL &&
+			    CRYPTO_memcmp(mac, sig, 32) == 0;
+			continue;
+		}
+		ctx = EVP_MD_CTX_new();
+		ok &= EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL,
+		    pub) == 1 && EVP_DigestVerify(ctx, der ? der : sig,
+		    der ? derlen : (size_t)siglen,
+		    (const unsigned char *)token, (size_t)(dot - token)) == 1;
+		EVP_MD_CTX_free(ctx);
+	}
+	OPENSSL_free(der);
+	return ok ? (now_ns() - t0) / n : 0;
+}
+
+static EVP_PKEY *
+public_key(const char *name)
+{
+	FILE *f = fopen(keypath(name), "r");
+	EVP_PKEY *k = f ? PEM_read_PUBKEY(f, NULL, NULL, NULL) : NULL;
+
+	if (f)
+		fclose(f);
+	return k;
+}
+
+static int
+bench(void)
+{
+	static const char *const algs[] = { "HS256", "RS256", "ES256" };
+	static const int iters[] = { 20000, 3000, 3000 };
+	struct auth_config *c;
+	char var[4096], list[1024], pairs[1024], tok[4096];
+	EVP_PKEY *pub;
+	double t;
+	int i, n;
+
+	/* Ten entries each, the match last: the worst case of a small list. */
+	for (i = n = 0; i < 9; i++)
+		n += snprintf(list + n, sizeof list - n, "10.%d.0.0/16,", i);
+	snprintf(list + n, sizeof list - n, "127.0.0.1");
+	for (i = n = 0; i < 9; i++)
+		n += snprintf(pairs + n, sizeof pairs - n, "key%d:tok%d,", i, i);
+	snprintf(pairs + n, sizeof pairs - n, "acme:s3cret");
+	c = config((const char *[]){ "SUPPORT_EXOTEL=true",
+	    (snprintf(var, sizeof var, "EXOTEL_ALLOW_IPS=%s", list), var),
+	    NULL });
+	t = time_check(c, NULL, "::ffff:127.0.0.1", 200000);
+	printf("ip %.0f 0 200000\n", t);
+	auth_config_free(c);
+	snprintf(var, sizeof var, "EXOTEL_BASIC_AUTH=%s", pairs);
+	c = config((const char *[]){ "SUPPORT_EXOTEL=true", var, NULL });
+	t = time_check(c, basic("acme:s3cret"), "192.0.2.1", 100000);
+	printf("basic %.0f 0 100000\n", t);
+	auth_config_free(c);
+	for (i = 0; i < 3; i++) {
+		if (i == 0)
+			c = config((const char *[]){ "JWT_SECRET=an HS256 "
+			    "secret of at least 32 bytes!", NULL });
+		else {
+			snprintf(var, sizeof var, "JWT_PUBLIC_KEY=%s",
+			    keypath(i == 1 ? "rsa.pub" : "ec.pub"));
+			c = config((const char *[]){ var, NULL });
+		}
+		snprintf(tok, sizeof tok, "%s", bearer(algs[i], NULL, P_GOOD));
+		pub = i ? public_key(i == 1 ? "rsa.pub" : "ec.pub") : NULL;
+		printf("%s %.0f %.0f %d\n", algs[i],
+		    time_check(c, tok, "192.0.2.1", iters[i]),
+		    time_raw(algs[i], tok + 7, pub, iters[i]), iters[i]);
+		EVP_PKEY_free(pub);
+		auth_config_free(c);
+	}
+	return 0;
+}
+
 /* auth-unit check address [authorization]: one decision, env config. */
 static int
 one(int argc, char **argv)
@@ -866,11 +998,22 @@ one(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	int n;
+
 	if (argc >= 3 && strcmp(argv[1], "check") == 0)
 		return one(argc, argv);
+	if (argc == 3 && strcmp(argv[1], "bench") == 0) {
+		keydir = argv[2];
+		rsa = private_key("rsa.pem");
+		ec = private_key("ec.pem");
+		n = bench();
+		EVP_PKEY_free(rsa);
+		EVP_PKEY_free(ec);
+		return n;
+	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: auth-unit keydir | auth-unit check "
-		    "address [authorization]\n");
+		    "address [authorization] | auth-unit bench keydir\n");
 		return 100;
 	}
 	keydir = argv[1];
