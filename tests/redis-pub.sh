@@ -69,7 +69,7 @@ expect "usage: frames of fractional samples refused" \
     "100 redis-pub: fatal: frames of 10 ms at 22050 Hz are not whole samples" "$rc $err"
 run redis-pub -h
 expect "usage: -h prints the usage line" "100" "$rc"
-syn=$(mandoc -Tascii "$TOP/man/redis-pub.1" 2>/dev/null |
+syn=$(mandoc -Tascii "$TOP/man/redis-pub.1" 2>/dev/null | sed 's/.\x08//g' |
     sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//')
 expect "usage line is the man page SYNOPSIS" "$syn" "$(echo "${err#usage: }" | tr -s ' ')"
 
