@@ -20,9 +20,10 @@ for q in medium fir best fastest; do
 		i=${pair%:*} o=${pair#*:} bad=
 		for n in 0 1 2 3 4 5 7 160 161 1001; do
 			head -c $((2 * n)) "$T/t8" >"$T/in"
-			got=$(resample -q $q -i $i -o $o <"$T/in" | wc -c)
+			got=$(resample -q $q -i $i -o $o <"$T/in" 2>"$T/err" | wc -c)
 			want=$((2 * $(rounded $n $i $o)))
 			[ "$got" = "$want" ] || bad="$bad n=$n:$got!=$want"
+			[ -s "$T/err" ] && bad="$bad n=$n:stderr:$(cat "$T/err")"
 		done
 		if [ -z "$bad" ]; then
 			pass "length round(N*out/in) q=$q $i->$o N=0..1001"
@@ -35,6 +36,20 @@ done
 ## A 60-minute call at 8 kHz ends exactly, not a sample short or long.
 got=$(head -c $((2 * 8000 * 3600)) /dev/zero | resample -q fir -i 8000 | wc -c)
 expect "length 60 minutes 8k->24k q=fir" $((2 * 24000 * 3600)) "$got"
+
+## Nothing lost at the end: the last output sample is the converted
+## signal, not padding.  1 kHz at 8 kHz, 8m + 3 samples: the last input
+## sample is a crest (16384); the last three outputs, up to 1/3 input
+## sample past it, are all well above 2000 (about 5000 at the lowest).
+for q in medium fir best fastest; do
+	v=$(tone -r 8000 -f 1000 -n 8003 | resample -q $q -i 8000 2>&1 | tail -c 6 |
+	    od -An -td2 -v -w2 | tr -d ' ' | tr '\n' ' ')
+	if echo $v | awk '{ for (i = 1; i <= 3; i++) if ($i < 2000) exit 1 }'; then
+		pass "last samples carry the signal q=$q"
+	else
+		fail "last samples carry the signal q=$q" "last three: $v"
+	fi
+done
 
 ## SNR against the ideal rendering (nothing fitted, so alignment counts).
 for q in medium fir best; do
@@ -94,6 +109,24 @@ for q in medium fir; do
 	fi
 done
 rm -f "$T/long"
+
+## Full scale: filter overshoot clips to the 16-bit range, never wraps.
+## A 200 Hz square at 8 kHz (20 samples at 32767, 20 at -32768): at
+## 24 kHz every sample inside a half period keeps its sign.
+{ printf '\377\177%.0s' $(seq 20); printf '\000\200%.0s' $(seq 20); } >"$T/period"
+for i in $(seq 200); do cat "$T/period"; done >"$T/square"
+for q in medium fir; do
+	r=$(resample -q $q -i 8000 <"$T/square" | od -An -td2 -v -w2 | awk '
+	    NR > 120 && NR < 23880 {
+		m = (NR - 1) % 120
+		if (m >= 1 && m <= 57 && $1 <= 0) bad++
+		if (m >= 61 && m <= 117 && $1 >= 0) bad++
+		if ($1 > max) max = $1
+		if ($1 < min) min = $1
+	    }
+	    END { print "wrapped=" bad + 0, "max=" max, "min=" min }')
+	expect "full scale clips, never wraps q=$q" "wrapped=0 max=32767 min=-32768" "$r"
+done
 
 ## Reads of random size (odd bytes, half samples) give the same bytes.
 tone -r 8000 -f 3100 -n 4000 >"$T/t8b"
