@@ -1,0 +1,274 @@
+# ws-accept: the server alone, with small shell handlers, over real sockets
+# (tests/bin/wsclient speaks raw WebSocket so it can fragment, oversize and
+# drop).  Redis and the real pipeline are in ws-accept-e2e.sh; the
+# authentication table is in auth.sh.
+source "$(dirname "$0")/lib.sh"
+
+export SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS=127.0.0.1/32
+unset JWT_SECRET JWT_PUBLIC_KEY EXOTEL_BASIC_AUTH PUBLIC_URL MAX_CALLS
+OUT=$T/out
+mkdir -p "$OUT"
+export OUT
+
+# start_wsa [options...] -- handler...: ws-accept on a free port; returns
+# once it says it listens (readiness descriptor).  Sets WSA_PID, WSA_PORT,
+# WSA_LOG, WSA_FDS (its descriptor count when idle).
+wsa_n=0
+start_wsa() {
+	wsa_n=$((wsa_n + 1))
+	WSA_PORT=$(freeport)
+	WSA_LOG=$T/wsa$wsa_n.log
+	mkfifo "$T/ready$wsa_n"
+	ws-accept -p "$WSA_PORT" -d 3 "$@" 3>"$T/ready$wsa_n" 2>"$WSA_LOG" &
+	WSA_PID=$!
+	track $WSA_PID
+	read -r _ <"$T/ready$wsa_n"
+	# Idle count once the readiness descriptor is surely closed.
+	curl -s -o /dev/null "http://127.0.0.1:$WSA_PORT/health"
+	WSA_FDS=$(ls /proc/$WSA_PID/fd | wc -l)
+}
+
+stop_wsa() {
+	kill -TERM "$WSA_PID" 2>/dev/null
+	wait "$WSA_PID"
+}
+
+ws() { wsclient 127.0.0.1 "$WSA_PORT" "$@"; }
+active() { curl -s "http://127.0.0.1:$WSA_PORT/health" | jq -r .active_calls; }
+metric() { curl -s "http://127.0.0.1:$WSA_PORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+children() { ps -o pid= --ppid "$WSA_PID" | wc -l; }
+zombies() { ps -o stat= --ppid "$WSA_PID" | grep -c Z; }
+
+# After the calls: no call left, no child, no zombie, descriptors back.
+expect_clean() {
+	wait_for 15 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 0 ]"
+	wait_for 5 sh -c "[ \$(ps -o pid= --ppid $WSA_PID | wc -l) = 0 ]"
+	expect "$1: no call, child or zombie left" "0 0 0" \
+	    "$(active) $(children) $(zombies)"
+	expect "$1: descriptors back to idle" "$WSA_FDS" \
+	    "$(ls /proc/$WSA_PID/fd | wc -l)"
+}
+
+# ---- usage and configuration ------------------------------------------
+
+run ws-accept -h
+synopsis=$(mandoc -Tascii "$TOP/man/ws-accept.1" | col -b |
+    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \t\n' ' ' |
+    sed 's/^ //;s/ $//')
+expect "-h: exit 100" 100 "$rc"
+expect "-h: usage line is the man page SYNOPSIS" "usage: $synopsis" "$err"
+run ws-accept -p 1
+expect "no handler: usage" "100" "$rc"
+PORT=http run ws-accept -- cat
+expect "bad PORT: exit 100 naming it" "100 ws-accept: fatal: invalid PORT: http (want an integer from 0 to 65535)" "$rc $err"
+MAX_CALLS=0 run ws-accept -- cat
+expect "bad MAX_CALLS: exit 100" 100 "$rc"
+run ws-accept -i -1 -- cat
+expect "bad -i: exit 100" 100 "$rc"
+SSL_CERT_PATH=/etc/hostname run ws-accept -- cat
+expect "certificate without key: exit 100" "100 ws-accept: fatal: TLS needs both SSL_CERT_PATH (-C) and SSL_KEY_PATH (-K)" "$rc $err"
+PUBLIC_URL=http://x run ws-accept -- cat
+expect "PUBLIC_URL not ws:// or wss://: exit 100" 100 "$rc"
+
+# ---- messages both ways, environment ----------------------------------
+
+start_wsa -- sh -c 'printf "%s|%s|%s|%s|%s|%s|%s\n" "$PROTOCOL" "$SAMPLE_RATE" \
+    "$QUERY_STRING" "$REMOTE_ADDR" "$REQUEST_PATH" "$AUTH_METHOD" "${#CALL_ID}"
+    while read -r l; do echo "got $l"; done'
+expect_match "listening line" "^ws-accept: info: listening host=0.0.0.0 port=$WSA_PORT path=/v1/ingest tls=off" "$(cat "$WSA_LOG")"
+run ws '/v1/ingest?sample-rate=16000&x=a%20b' <<'EOF'
+r 1
+t one
+r 1
+T 3 two in fragments
+r 1
+c 1000
+EOF
+expect "handler env, lines back as messages, fragments reassembled" "open
+text: exotel|16000|sample-rate=16000&x=a b|127.0.0.1|/v1/ingest|ip|16
+text: got one
+text: got two in fragments
+close: 1000 " "$out"
+run ws /v1/ingest <<'EOF'
+r 1
+c 1000
+EOF
+expect "Exotel without ?sample-rate: SAMPLE_RATE=8000" \
+    "text: exotel|8000||127.0.0.1|/v1/ingest|ip|16" "$(sed -n 2p <<<"$out")"
+log=$(cat "$WSA_LOG")
+expect_match "one accept line per call" \
+    "ws-accept: info: call=[0-9a-f]{16} accepted peer=127.0.0.1:[0-9]+ protocol=exotel auth=ip principal=127.0.0.1/32$" "$log"
+expect_match "one end line per call" \
+    "ws-accept: info: call=[0-9a-f]{16} ended duration=[0-9.]+ messages=2 bytes=19 sent=3 stalls=0 status=0 close=1000$" "$log"
+run ws '/v1/ingest?sample-rate=44' <<<'w'
+expect "bad sample-rate: 400" "1 http: 400" "$rc $(head -n 1 <<<"$out")"
+expect_clean "echo calls"
+stop_wsa
+
+# ---- exact bytes to the handler, back-pressure ---------------------------
+
+start_wsa -- sh -c 'sleep 0.5; cat > "$OUT/$CALL_ID"'
+head -c 1000 /dev/urandom >"$T/small.bin"
+run ws /v1/ingest <<EOF
+t a text
+b $T/small.bin
+T 4 fragmented text
+z 3
+c 1000
+EOF
+{ printf 'a text\n'; cat "$T/small.bin"; printf 'fragmented text\n'; head -c 3 /dev/zero; } >"$T/expect.bin"
+wait_for 10 sh -c "[ \$(ls $OUT | wc -l) = 1 ]"
+sleep 0.1
+wait_for 10 sh -c "[ \$(ps -o pid= --ppid $WSA_PID | wc -l) = 0 ]"
+if cmp -s "$T/expect.bin" "$OUT"/*; then
+	pass "stdin: text + newline, binary raw, in order"
+else
+	fail "stdin: text + newline, binary raw, in order" "$(cmp "$T/expect.bin" "$OUT"/* 2>&1)"
+fi
+rm -f "$OUT"/*
+head -c 4000000 /dev/urandom >"$T/big.bin"
+stalls0=$(metric ws_accept_backpressure_stalls_total)
+run ws /v1/ingest <<EOF
+B 16000 $T/big.bin
+c 1000
+EOF
+expect "4 MB to a slow handler: caller closed normally" "close: 1000 " "$(tail -n 1 <<<"$out")"
+wait_for 10 sh -c "[ \$(ps -o pid= --ppid $WSA_PID | wc -l) = 0 ]"
+if cmp -s "$T/big.bin" "$OUT"/*; then
+	pass "back-pressure: 4 MB arrive whole"
+else
+	fail "back-pressure: 4 MB arrive whole" "$(cmp "$T/big.bin" "$OUT"/* 2>&1)"
+fi
+stalls1=$(metric ws_accept_backpressure_stalls_total)
+expect "back-pressure stalls counted" 1 "$(( stalls1 > stalls0 ))"
+rm -f "$OUT"/*
+expect_clean "bytes and back-pressure"
+stop_wsa
+
+# ---- endings --------------------------------------------------------------
+
+start_wsa -D 1 -- sh -c 'read -r cmd; case $cmd in
+	exit*) exit "${cmd#exit }";;
+	crash) kill -KILL $$;;
+	eof) cat > "$OUT/eof.in"; echo done > "$OUT/eof.done";;
+	stubborn) trap "echo term > $OUT/term; exit 7" TERM; cat > /dev/null
+		while :; do sleep 0.1; done;;
+	esac'
+run ws /v1/ingest <<<$'t exit 0\nw'
+expect "handler exits 0: close 1000" "close: 1000 handler exited status=0" "$(tail -n 1 <<<"$out")"
+run ws /v1/ingest <<<$'t exit 3\nw'
+expect "handler exits 3: close 1011" "close: 1011 handler exited status=3" "$(tail -n 1 <<<"$out")"
+run ws /v1/ingest <<<$'t crash\nw'
+expect "handler killed mid-call: close 1011, status 137" "close: 1011 handler exited status=137" "$(tail -n 1 <<<"$out")"
+run ws /v1/ingest <<<$'t eof\nt last words\nx'
+wait_for 10 test -e "$OUT/eof.done"
+expect "caller drops: handler reads to EOF and finishes" "last words" "$(cat "$OUT/eof.in" 2>&1)"
+expect_match "dropped call logged with 1006" "ended .* status=0 close=1006$" "$(cat "$WSA_LOG")"
+run ws /v1/ingest <<<$'t stubborn\nc 1000'
+wait_for 15 test -e "$OUT/term"
+expect "handler that ignores EOF gets SIGTERM after the drain time" "term" "$(cat "$OUT/term" 2>&1)"
+wait_for 10 sh -c "grep -q 'status=7 close=1000' $WSA_LOG"
+expect_match "SIGTERM logged" "handler still running after the caller left: SIGTERM pgrp=" "$(cat "$WSA_LOG")"
+expect "exits by status in /metrics" "1 1 1 1" \
+    "$(metric 'ws_accept_handler_exits_total{status="3"}') $(metric 'ws_accept_handler_exits_total{status="137"}') $(metric 'ws_accept_handler_exits_total{status="7"}') $(( $(metric 'ws_accept_handler_exits_total{status="0"}') >= 2 ))"
+expect_clean "endings"
+stop_wsa
+
+start_wsa -- /nonexistent/handler
+run ws /v1/ingest <<<'w'
+expect "handler not found: close 1011" "close: 1011 handler could not run" "$(tail -n 1 <<<"$out")"
+expect "status 127 counted" 1 "$(metric 'ws_accept_handler_exits_total{status="127"}')"
+expect_clean "handler not found"
+stop_wsa
+
+# ---- limits ---------------------------------------------------------------
+
+start_wsa -c 1 -m 1024 -i 1 -- sh -c 'echo ready; cat > /dev/null'
+run ws /v1/ingest <<<$'r 1\nz 1025\nw'
+expect "message over -m: close 1009" "close: 1009 message too big" "$(tail -n 1 <<<"$out")"
+run ws /v1/ingest <<<$'r 1\nT 100 '"$(head -c 1100 /dev/zero | tr '\0' x)"$'\nw'
+expect "fragmented message over -m: close 1009" "close: 1009 message too big" "$(tail -n 1 <<<"$out")"
+run ws /v1/ingest <<<$'r 1\nz 1024\nw'
+expect "no message for -i seconds: close 1008" "close: 1008 idle timeout" "$(tail -n 1 <<<"$out")"
+mkfifo "$T/hold"
+ws /v1/ingest <"$T/hold" >"$T/held.out" &
+track $!
+exec 7>"$T/hold"
+wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 1 ]"
+run ws /v1/ingest <<<'w'
+expect "over MAX_CALLS: 503" "1 http: 503" "$rc $(head -n 1 <<<"$out")"
+expect_match "capacity refusal logged" 'refused peer=127.0.0.1:[0-9]+ path=/v1/ingest protocol=exotel status=503 reason="at capacity max_calls=1"' "$(cat "$WSA_LOG")"
+echo w >&7
+exec 7>&-
+expect "limit counters" "2 1" "$(metric 'ws_accept_limit_closes_total{limit="message_size"}') $(metric 'ws_accept_limit_closes_total{limit="idle"}')"
+run ws /nope <<<'w'
+expect "wrong path: 404" "1 http: 404" "$rc $(head -n 1 <<<"$out")"
+run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WSA_PORT/nope"
+expect "GET elsewhere: 404" 404 "$out"
+expect_clean "limits"
+stop_wsa
+
+# ---- HTTP endpoints ---------------------------------------------------------
+
+PUBLIC_URL='wss://ingest.example.com/v1/ingest?sample-rate=16000' start_wsa -- cat
+run curl -s "http://127.0.0.1:$WSA_PORT/api/ingest/exotel-endpoint"
+expect "endpoint: PUBLIC_URL verbatim" '{"url":"wss://ingest.example.com/v1/ingest?sample-rate=16000"}' "$out"
+run curl -s -X POST -H 'content-type: application/json' -d '{"call":"x"}' "http://127.0.0.1:$WSA_PORT/api/ingest/exotel-endpoint"
+expect "endpoint: POST with a body" '{"url":"wss://ingest.example.com/v1/ingest?sample-rate=16000"}' "$out"
+run curl -s "http://127.0.0.1:$WSA_PORT/health"
+expect "health: JSON status and calls" "ok 0 500" "$(jq -r '"\(.status) \(.active_calls) \(.max_calls)"' <<<"$out")"
+before=$(metric 'ws_accept_messages_received_total{type="text"}')
+acc0=$(metric 'ws_accept_connections_total{protocol="exotel",result="accepted"}')
+run ws /v1/ingest <<<$'t x\nt y\nc 1000'
+expect "metrics move after a call" "2 1" \
+    "$(( $(metric 'ws_accept_messages_received_total{type="text"}') - before )) $(( $(metric 'ws_accept_connections_total{protocol="exotel",result="accepted"}') - acc0 ))"
+run curl -s "http://127.0.0.1:$WSA_PORT/metrics"
+expect_match "metrics: Prometheus text with TYPE lines" '^# TYPE ws_accept_active_calls gauge$' "$out"
+expect_clean "endpoints"
+stop_wsa
+start_wsa -- cat
+run curl -s -w ' %{http_code}' "http://127.0.0.1:$WSA_PORT/api/ingest/exotel-endpoint"
+expect "endpoint without PUBLIC_URL: 503 and why" '{"error":"PUBLIC_URL is not configured"}
+ 503' "$out"
+stop_wsa
+
+# ---- SIGTERM drain -----------------------------------------------------------
+
+start_wsa -D 60 -- sh -c 'cat > "$OUT/drain.in"'
+rm -f "$T/hold"
+mkfifo "$T/hold"
+ws /v1/ingest <"$T/hold" >"$T/held.out" &
+track $!
+exec 7>"$T/hold"
+wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 1 ]"
+kill -TERM $WSA_PID
+wait_for 10 sh -c "curl -s http://127.0.0.1:$WSA_PORT/health | grep -q draining"
+run curl -s -w ' %{http_code}' "http://127.0.0.1:$WSA_PORT/health"
+expect "draining: /health says so with 503" "draining 503" "$(jq -r .status <<<"${out% *}") ${out##* }"
+run ws /v1/ingest <<<'w'
+expect "draining: new calls refused with 503" "1 http: 503" "$rc $(head -n 1 <<<"$out")"
+echo "t still flowing" >&7
+wait_for 10 grep -q "still flowing" "$OUT/drain.in"
+expect "draining: the current call still flows" "still flowing" "$(cat "$OUT/drain.in")"
+kill -TERM $WSA_PID
+echo w >&7
+wait $WSA_PID
+rc=$?
+exec 7>&-
+expect "second SIGTERM: calls ended, exit 0" 0 "$rc"
+wait_for 5 grep -q close "$T/held.out"
+expect "the caller got 1001" "close: 1001 server shutting down" "$(tail -n 1 "$T/held.out")"
+
+start_wsa -D 1 -- sh -c 'cat > /dev/null'
+rm -f "$T/hold"
+mkfifo "$T/hold"
+ws /v1/ingest <"$T/hold" >"$T/held.out" &
+track $!
+exec 7>"$T/hold"
+wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 1 ]"
+kill -TERM $WSA_PID
+wait $WSA_PID
+rc=$?
+exec 7>&-
+expect "drain time over: calls ended, exit 0" 0 "$rc"
+expect_match "drain logged" "info: drain time over: ending calls=1" "$(cat "$WSA_LOG")"
