@@ -557,7 +557,6 @@ line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 static void
 raw(struct decoder *d)
 {
-	struct placement pl;
 	unsigned char carry = 0;
 	int have = 0;
 	size_t k, n;
@@ -570,7 +569,7 @@ raw(struct decoder *d)
 			for (; n > 0 && !d->child_gone; p += k, n -= k) {
 				k = n < d->decsize ? n : d->decsize;
 				ulaw_decode((unsigned char *)p, k, d->pcm);
-				tl_place(&d->tl, -1, -1, k, &pl);
+				tl_advance(&d->tl, k);
 				if (out_pcm(&d->out, d->pcm, 2 * k) < 0)
 					write_failed(d);
 			}
@@ -580,7 +579,7 @@ raw(struct decoder *d)
 		if (have) {
 			unsigned char s[2] = { carry, (unsigned char)*p };
 
-			tl_place(&d->tl, -1, -1, 1, &pl);
+			tl_advance(&d->tl, 1);
 			if (out_pcm(&d->out, s, 2) < 0)
 				write_failed(d);
 			p++;
@@ -594,7 +593,7 @@ raw(struct decoder *d)
 		}
 		if (n == 0)
 			continue;
-		tl_place(&d->tl, -1, -1, n / 2, &pl);
+		tl_advance(&d->tl, n / 2);
 		if (out_pcm(&d->out, p, n) < 0)
 			write_failed(d);
 	}

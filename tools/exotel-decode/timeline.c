@@ -16,6 +16,12 @@ tl_init(struct timeline *tl, unsigned rate, int fill_leading,
 	tl->last_chunk = -1;
 }
 
+void
+tl_advance(struct timeline *tl, size_t n)
+{
+	tl->pos += n;
+}
+
 unsigned long long
 tl_ms(const struct timeline *tl)
 {

@@ -55,6 +55,9 @@ void tl_init(struct timeline *tl, unsigned rate, int fill_leading,
 void tl_place(struct timeline *tl, long long ts, long long chunk, size_t n,
     struct placement *pl);
 
+/* n samples of a stream without chunks (native): only the position moves. */
+void tl_advance(struct timeline *tl, size_t n);
+
 /* Samples placed so far, in milliseconds. */
 unsigned long long tl_ms(const struct timeline *tl);
 
