@@ -304,6 +304,8 @@ by_bearer(const struct auth_config *cfg, const char *token, size_t n,
 		return refuse(401, "malformed authorization", why, whylen);
 	if ((st = jwt_verify(&cfg->jwt, token, n, now, &c)) != JWT_OK)
 		return refuse(401, jwt_strerror(st), why, whylen);
+	_Static_assert(sizeof res->claims == sizeof c.json &&
+	    sizeof res->tenant == sizeof c.tenant, "auth_result vs jwt_claims");
 	result(res, PROTO_NATIVE, "jwt", c.sub);
 	memcpy(res->tenant, c.tenant, sizeof res->tenant);
 	memcpy(res->claims, c.json, sizeof res->claims);

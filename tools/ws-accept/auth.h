@@ -75,7 +75,7 @@ struct auth_result {
 	char method[16];	/* "ip", "basic", "jwt" */
 	char principal[128];	/* allow-list entry, basic key, or JWT sub */
 	char tenant[128];	/* JWT tenant_id / tenant claim, else "" */
-	char claims[1024];	/* the JWT payload as compact JSON, else "" */
+	char claims[4096];	/* the JWT payload as compact JSON, else "" */
 };
 
 /*

@@ -34,7 +34,7 @@ struct jwt_keys {
 struct jwt_claims {
 	char sub[128];		/* "" when absent */
 	char tenant[128];	/* tenant_id, else tenant, else "" */
-	char json[1024];	/* the whole payload, compact JSON */
+	char json[4096];	/* the whole payload, compact JSON; longer refused */
 };
 
 enum jwt_status {
