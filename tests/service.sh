@@ -126,7 +126,7 @@ ingest: info: configuration ok: redis-server (private, dir=$T/st/redis); ws-acce
 
 # ---- running ---------------------------------------------------------------
 
-if [ ! -x "$TOP/bin/ws-accept" ] || [ ! -x "$TOP/bin/ingest-call" ]; then
+if ! command -v ws-accept >/dev/null || ! command -v ingest-call >/dev/null; then
 	echo "SKIP: running the service: bin/ws-accept or bin/ingest-call not built yet"
 	exit 0
 fi
@@ -146,6 +146,23 @@ start_ingest() {
 }
 
 ready() { [ -s "$T/$1.ready" ]; }
+
+# wait_exit PID: its exit status, waiting at most 40 s (a zombie counts as
+# exited); a process that hangs is killed and reported as 255.
+exited() {
+	local st
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 0
+	[ "$st" = Z ]
+}
+wait_exit() {
+	if wait_for 40 exited "$1"; then
+		wait "$1"
+		return
+	fi
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 255
+}
 health() { curl -fsS -m 5 "http://127.0.0.1:$1/health" >/dev/null; }
 
 # Children of pid $1, recursively (pids on one line).
@@ -227,7 +244,7 @@ fi
 # SIGTERM: ws-accept and the private Redis stop, nothing is left behind.
 kids=$(descendants "$IPID")
 kill -TERM "$IPID"
-wait "$IPID"
+wait_exit "$IPID"
 rc=$?
 expect "SIGTERM: ingest exits 0" 0 "$rc"
 expect "SIGTERM: every process it started is gone" "" "$(alive $kids)"
@@ -236,12 +253,16 @@ expect "SIGTERM: the private Redis socket is gone" "no" \
 expect_match "SIGTERM: the stop is logged" \
     "^ingest: info: redis-server pid=[0-9]+ stopped\$" "$(cat "$T/svc.err")"
 
-# SIGINT (Ctrl-C) does the same.
+# SIGINT (Ctrl-C) does the same.  Job control on while starting it: a
+# script's background jobs otherwise inherit SIGINT ignored, as a
+# terminal's foreground command does not.
+set -m
 start_ingest int
+set +m
 wait_for 20 ready int
 kids=$(descendants "$IPID")
 kill -INT "$IPID"
-wait "$IPID"
+wait_exit "$IPID"
 rc=$?
 expect "SIGINT: ingest exits 0, every process it started is gone" \
     "0|" "$rc|$(alive $kids)"
@@ -261,7 +282,7 @@ ingest: fatal: another ingest uses $T/dup/redis (redis answers on $T/dup/redis/r
 ws=$(pgrep -P "$first" -x ws-accept)
 rpid=$(pgrep -P "$first" -x redis-server)
 kill -KILL "$ws"
-wait "$first"
+wait_exit "$first"
 rc=$?
 expect "ws-accept killed: ingest exits 137 and stops its Redis" \
     "137|" "$rc|$(alive "$rpid")"
@@ -274,7 +295,7 @@ start_ingest rk
 wait_for 20 ready rk
 ws=$(pgrep -P "$IPID" -x ws-accept)
 kill -KILL "$(pgrep -P "$IPID" -x redis-server)"
-wait "$IPID"
+wait_exit "$IPID"
 rc=$?
 expect "Redis killed: ingest stops ws-accept and exits 111" "111|" "$rc|$(alive "$ws")"
 
@@ -291,5 +312,5 @@ wait_for 20 ready ext
 expect "REDIS_URL set: ingest execs ws-accept (same pid), starts no Redis" \
     "ws-accept|" "$(cat /proc/$IPID/comm)|$(pgrep -P "$IPID")"
 kill -TERM "$IPID"
-wait "$IPID"
+wait_exit "$IPID"
 expect "REDIS_URL set: SIGTERM stops ws-accept with status 0" 0 "$?"

@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 CALL=CA3ae75ffe1c5d8847e478556c07d07103	# callSid of twilio-stream1
 
-if [ ! -x "$TOP/bin/ws-accept" ] || [ ! -x "$TOP/bin/ingest-call" ]; then
+if ! command -v ws-accept >/dev/null || ! command -v ingest-call >/dev/null; then
 	echo "SKIP: supervision: bin/ws-accept or bin/ingest-call not built yet"
 	exit 0
 fi
