@@ -210,6 +210,8 @@ fi
 RESAMPLE_QUALITY=fir resample -q medium -i 8000 <"$T/t8" >"$T/env"
 cmp -s "$T/env" "$T/med" && pass "-q overrides RESAMPLE_QUALITY" || fail "-q overrides RESAMPLE_QUALITY" "differs"
 expect "RESAMPLE_RATE is the output rate" $((2 * 4000 * 2)) "$(RESAMPLE_RATE=16000 resample -i 8000 <"$T/t8" | wc -c)"
+run env SAMPLE_RATE=nonsense RESAMPLE_QUALITY=slow RESAMPLE_RATE=0 resample -i 8000 -o 16000 -q fir </dev/null
+expect "options given: the environment is not read" "0||" "$rc|$out|$err"
 run env RESAMPLE_QUALITY=slow resample -i 8000 </dev/null
 expect "bad RESAMPLE_QUALITY is a usage error" "100|resample: fatal: invalid quality: slow (want best, medium, fastest or fir)" "$rc|$err"
 

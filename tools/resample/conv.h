@@ -20,7 +20,8 @@ enum quality {
 	Q_BEST,		/* libsamplerate SRC_SINC_BEST_QUALITY */
 	Q_MEDIUM,	/* libsamplerate SRC_SINC_MEDIUM_QUALITY */
 	Q_FASTEST,	/* libsamplerate SRC_SINC_FASTEST */
-	Q_FIR		/* our own polyphase Kaiser FIR (fir.c) */
+	Q_FIR,		/* our own polyphase Kaiser FIR (fir.c) */
+	Q_UNSET		/* not chosen yet (option parsing) */
 };
 
 struct conv;

@@ -100,20 +100,14 @@ main(int argc, char **argv)
 	static struct sink sk;
 	static uint8_t buf[READ_BYTES];
 	const char *v, *why;
-	long in = 0, out = 24000;
-	enum quality q = Q_MEDIUM;
+	long in = 0, out = 0;
+	enum quality q = Q_UNSET;
 	struct conv *c = NULL;
 	uint64_t n, want;
 	size_t odd;
 	int ch;
 
 	msg_init(argv[0]);
-	if ((v = env_get("SAMPLE_RATE")) != NULL)
-		in = opt_int("SAMPLE_RATE", v, RATE_MIN, RATE_MAX);
-	if ((v = env_get("RESAMPLE_RATE")) != NULL)
-		out = opt_int("RESAMPLE_RATE", v, RATE_MIN, RATE_MAX);
-	if ((v = env_get("RESAMPLE_QUALITY")) != NULL)
-		q = parse_quality(v);
 	while ((ch = getopt(argc, argv, "hi:o:q:")) != -1) {
 		switch (ch) {
 		case 'i':
@@ -132,6 +126,17 @@ main(int argc, char **argv)
 			usage_exit(USAGE);
 		}
 	}
+	/* The environment fills in what the options left unset. */
+	if (in == 0 && (v = env_get("SAMPLE_RATE")) != NULL)
+		in = opt_int("SAMPLE_RATE", v, RATE_MIN, RATE_MAX);
+	if (out == 0 && (v = env_get("RESAMPLE_RATE")) != NULL)
+		out = opt_int("RESAMPLE_RATE", v, RATE_MIN, RATE_MAX);
+	if (out == 0)
+		out = 24000;
+	if (q == Q_UNSET && (v = env_get("RESAMPLE_QUALITY")) != NULL)
+		q = parse_quality(v);
+	if (q == Q_UNSET)
+		q = Q_MEDIUM;
 	if (optind != argc)
 		usage_exit(USAGE);
 	if (in == 0)
