@@ -240,6 +240,39 @@ expect "socket: HS256 keyed with the public key PEM is 401" \
     "401|Bearer realm=\"ingest\"|{\"error\":\"jwt alg mismatch\"}" \
     "$(HMAC_KEY_FILE=$K/ec.pub; refused "$PORT_D" -H "Authorization: Bearer $(mint HS256 '{"alg":"HS256"}' "$GOOD")")"
 
+# IPv6 peers, where the machine has ::1.
+if [ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6; then
+	port=$(freeport)
+	env SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS='10.0.0.0/8, ::1' \
+	    ws-accept -v -H ::1 -p "$port" -- sh -c "$HANDLER" 2>"$T/E.err" &
+	track $!
+	if wait_for 10 curl -sfg "http://[::1]:$port/health"; then
+		expect "socket: IPv6 peer in the allow-list" \
+		    "open
+text: exotel|ip|::1/128||
+close: 1000 " "$(printf 'r 1\nc 1000\n' | wsclient ::1 "$port" /v1/ingest 2>&1)"
+	else
+		fail "ws-accept on ::1 starts" "$(tail -3 "$T/E.err")"
+	fi
+	port=$(freeport)
+	env SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS='127.0.0.1, 2001:db8::/32' \
+	    ws-accept -v -H ::1 -p "$port" -- sh -c "$HANDLER" 2>"$T/F.err" &
+	track $!
+	if wait_for 10 curl -sfg "http://[::1]:$port/health"; then
+		expect "socket: IPv6 peer not in the allow-list is 403" \
+		    "403 {\"error\":\"ip not allowed\"}" \
+		    "$(curl -sg --max-time 3 -o "$T/body" -w '%{http_code}' \
+		    -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+		    -H 'Sec-WebSocket-Version: 13' \
+		    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+		    "http://[::1]:$port/v1/ingest") $(cat "$T/body")"
+	else
+		fail "ws-accept on ::1 starts" "$(tail -3 "$T/F.err")"
+	fi
+else
+	echo "note: no ::1 on this machine; IPv6 socket cases not run"
+fi
+
 # The log says why, and never holds a secret or a token.
 expect_match "log: refusal reason and status" \
     'refused peer=(::ffff:)?127\.0\.0\.1:[0-9]+ path=/v1/ingest protocol=native status=401 reason="jwt expired"' \

@@ -39,18 +39,12 @@ prefix_equal(const uint8_t *a, const uint8_t *b, int bits)
 static int
 host_bits_clear(const uint8_t *a, size_t len, int bits)
 {
-	size_t i;
-	uint8_t z[16] = { 0 };
+	size_t i = (size_t)bits / 8;
 
-	for (i = 0; i < len; i++)
-		z[i] = a[i];
-	/* Clear the prefix, then everything left must be zero. */
-	for (i = 0; i < (size_t)bits / 8; i++)
-		z[i] = 0;
-	if (bits % 8)
-		z[bits / 8] &= (uint8_t)(0xff >> (bits % 8));
-	for (i = 0; i < len; i++)
-		if (z[i])
+	if (bits % 8 && (a[i++] & (0xff >> (bits % 8))) != 0)
+		return 0;
+	for (; i < len; i++)
+		if (a[i] != 0)
 			return 0;
 	return 1;
 }
