@@ -309,6 +309,14 @@ writeable(struct call *c)
 	if (c->off == m->len) {
 		c->have = 0;
 		c->nsent++;
+		/*
+		 * Look ahead now: a server that closes as soon as it gets the
+		 * stop message must find us done, not still streaming.
+		 */
+		if (next_message(c) < 0) {
+			input_done(c);
+			return 0;
+		}
 	}
 	want_write(c);
 	return 0;
