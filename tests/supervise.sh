@@ -77,6 +77,15 @@ call_reaches_redis() {
 		fail "$1: a call's frames and stop event reach the supervised Redis" \
 		    "frames=$frames stop=[$stop] replay=[$(tail -n 3 "$T/$1.replay")]"
 	fi
+	# The logger's file answers "what happened to this call": grep call=ID
+	# finds its accept, its decoder's stop and its publisher's totals.
+	local id
+	id=$(grep -o 'ws-accept: info: call=[^ ]* accepted' "$DIR"/ingest/log/main/current |
+	    tail -n 1 | cut -d' ' -f3)
+	wait_for 10 grep -q "redis-pub: info: $id done" "$DIR"/ingest/log/main/current
+	expect_match "$1: grep call=ID in the log shows the call from accept to publish totals" \
+	    "ws-accept: info: $id accepted .*exotel-decode: info: $id stop .*redis-pub: info: $id done .*frames=$frames " \
+	    "$(grep -F -- "$id " "$DIR"/ingest/log/main/current | tr '\n' ' ')"
 }
 
 # ---- s6 ----------------------------------------------------------------------
