@@ -662,8 +662,8 @@ decode(struct decoder *d)
 		}
 		if (r == IN_TOOLONG) {
 			if (say(d, W_SIZE))
-				warnx_("too-long line=%lu limit=%zu", d->in.line,
-				    d->o.maxmsg);
+				warnx_("too-long line=%lu limit=%zu", d->pending ?
+				    d->msgline : d->in.line, d->o.maxmsg);
 			reset_parser(d);
 			d->resync = 1;
 			check_stream(d);

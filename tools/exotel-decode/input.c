@@ -79,7 +79,8 @@ in_line(struct input *in, char **p, size_t *n)
 			in->head += len;
 			in->consumed += len;
 			in->line++;
-			return IN_LINE;
+			/* Whole in one read, but still over the cap. */
+			return len > in->cap ? IN_TOOLONG : IN_LINE;
 		} else if (in->tail - in->head >= in->cap) {
 			in->line++;
 			in->skipping = 1;
