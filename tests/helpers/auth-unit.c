@@ -157,7 +157,7 @@ cidr_cases(void)
 static const char *const vars[] = {
 	"SUPPORT_EXOTEL", "EXOTEL_ALLOW_IPS", "EXOTEL_BASIC_AUTH",
 	"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_LEEWAY", "JWT_AUDIENCE",
-	"JWT_ISSUER", NULL
+	"JWT_ISSUER", "TRUSTED_PROXIES", NULL
 };
 
 /* Set the environment from "NAME=value" strings, everything else unset. */
@@ -245,7 +245,7 @@ config_cases(void)
 	auth_config_describe(c, line, sizeof line);
 	check("config Exotel off by default", c && strcmp(line, "exotel=off "
 	    "allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any "
-	    "issuer=any") == 0, line);
+	    "issuer=any trusted_proxies=0") == 0, line);
 	auth_config_free(c);
 	config_fails("config bad EXOTEL_ALLOW_IPS", (const char *[]){
 	    "EXOTEL_ALLOW_IPS=10.0.0.0/8,10.0.0.300", NULL },
@@ -504,6 +504,85 @@ exotel_cases(void)
 	expect("allow-list and pairs: bad pair from allowed address",
 	    decide(c, basic("acme:x"), "10.0.0.1"),
 	    "401 basic bad credentials");
+	auth_config_free(c);
+}
+
+/* --- behind a balancer ------------------------------------------------ */
+
+/* The client auth_client_address finds: "r address" or "r" when -1. */
+static const char *
+client(const struct auth_config *c, const char *addr, const char *xff)
+{
+	static char out[INET6_ADDRSTRLEN + 8];
+	struct sockaddr_storage ss;
+	char a[INET6_ADDRSTRLEN] = "?";
+	int r = auth_client_address(c, peer(addr), xff, &ss);
+
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a,
+		    sizeof a);
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, a,
+		    sizeof a);
+	if (r < 0)
+		snprintf(out, sizeof out, "%d", r);
+	else
+		snprintf(out, sizeof out, "%d %s", r, a);
+	return out;
+}
+
+static void
+proxy_cases(void)
+{
+	struct auth_config *c;
+	struct sockaddr_storage ss;
+
+	config_fails("config bad TRUSTED_PROXIES", (const char *[]){
+	    "TRUSTED_PROXIES=10.0.0.0/8,lb.internal", NULL },
+	    "TRUSTED_PROXIES: bad entry 'lb.internal'");
+	c = config(NULL);
+	expect("xff ignored without TRUSTED_PROXIES",
+	    client(c, "10.0.0.1", "203.0.113.9"), "0 10.0.0.1");
+	auth_config_free(c);
+	c = config((const char *[]){ "SUPPORT_EXOTEL=true",
+	    "TRUSTED_PROXIES=10.0.0.0/8, fd00::/8",
+	    "EXOTEL_ALLOW_IPS=203.0.113.0/24", NULL });
+	expect("xff from a trusted proxy", client(c, "10.0.0.1",
+	    "203.0.113.9"), "1 203.0.113.9");
+	expect("xff from a trusted mapped peer", client(c,
+	    "::ffff:10.0.0.1", "203.0.113.9"), "1 203.0.113.9");
+	expect("xff from an untrusted peer ignored", client(c, "192.0.2.1",
+	    "203.0.113.9"), "0 192.0.2.1");
+	expect("xff without the header", client(c, "10.0.0.1", NULL),
+	    "0 10.0.0.1");
+	expect("xff blank header", client(c, "10.0.0.1", " "), "0 10.0.0.1");
+	expect("xff right-most untrusted, spoofed left part ignored",
+	    client(c, "10.0.0.1", "203.0.113.7, 198.51.100.7, 10.0.0.2"),
+	    "1 198.51.100.7");
+	expect("xff all trusted: the left-most", client(c, "10.0.0.1",
+	    "10.0.0.3,10.0.0.2"), "1 10.0.0.3");
+	expect("xff v4 with port", client(c, "10.0.0.1", "203.0.113.9:5555"),
+	    "1 203.0.113.9");
+	expect("xff bracketed v6 with port", client(c, "fd00::1",
+	    "[2001:db8::5]:443"), "1 2001:db8::5");
+	expect("xff bare v6", client(c, "fd00::1", "2001:db8::5"),
+	    "1 2001:db8::5");
+	expect("xff garbage refused", client(c, "10.0.0.1", "unknown"), "-1");
+	expect("xff empty item refused", client(c, "10.0.0.1",
+	    "203.0.113.9,,10.0.0.2"), "-1");
+	expect("xff bad port refused", client(c, "10.0.0.1",
+	    "203.0.113.9:99999"), "-1");
+	expect("xff bracketed v4 refused", client(c, "10.0.0.1",
+	    "[203.0.113.9]"), "-1");
+	auth_client_address(c, peer("10.0.0.1"), "203.0.113.9", &ss);
+	expect("xff client judged by the allow-list", decide(c, NULL,
+	    "203.0.113.9"), "0 exotel ip 203.0.113.0/24");
+	check("xff client address feeds auth_check", auth_check_at(c, NULL,
+	    (struct sockaddr *)&ss, (time_t)NOW, &res, why, sizeof why) == 0,
+	    why);
+	check("xff proxy itself not allowed", auth_check_at(c, NULL,
+	    peer("10.0.0.1"), (time_t)NOW, &res, why, sizeof why) == 403,
+	    why);
 	auth_config_free(c);
 }
 
@@ -1024,6 +1103,7 @@ main(int argc, char **argv)
 	cidr_cases();
 	config_cases();
 	exotel_cases();
+	proxy_cases();
 	jwt_hs256_cases();
 	jwt_pkey_cases();
 	reason_cases();

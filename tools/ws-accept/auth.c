@@ -3,6 +3,7 @@
  * environment and the protocol table of auth.h.  The mechanisms live in
  * cidr.c (allow-list), basic.c (Exotel credentials) and jwt.c (native).
  */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ struct auth_config {
 	int exotel;			/* SUPPORT_EXOTEL */
 	int exotel_settings;		/* allow-list or pairs were given */
 	struct cidr_list allow;		/* owned */
+	struct cidr_list proxies;	/* TRUSTED_PROXIES, owned */
 	struct basic_creds creds;	/* owned */
 	struct jwt_keys jwt;		/* owned */
 };
@@ -148,6 +150,11 @@ load_exotel(struct auth_config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if ((v = env_get("TRUSTED_PROXIES")) != NULL &&
+	    cidr_list_parse(v, &cfg->proxies, why, sizeof why) < 0) {
+		snprintf(err, errlen, "TRUSTED_PROXIES: %s", why);
+		return -1;
+	}
 	if ((v = env_get("EXOTEL_BASIC_AUTH")) != NULL) {
 		cfg->exotel_settings = 1;
 		if (basic_load(&cfg->creds, v, err, errlen) < 0)
@@ -179,6 +186,7 @@ auth_config_free(struct auth_config *cfg)
 	if (cfg == NULL)
 		return;
 	cidr_list_free(&cfg->allow);
+	cidr_list_free(&cfg->proxies);
 	basic_free(&cfg->creds);
 	jwt_keys_free(&cfg->jwt);
 	free(cfg);
@@ -193,9 +201,10 @@ auth_config_describe(const struct auth_config *cfg, char *out, size_t len)
 	snprintf(algs, sizeof algs, "%s%s%s", k->secret ? "HS256" : "",
 	    k->secret && k->pkey ? "," : "", k->pkey ? k->pkey_alg : "");
 	snprintf(out, len, "exotel=%s allow_ips=%zu basic_pairs=%zu jwt=%s "
-	    "leeway=%ld audience=%s issuer=%s", cfg->exotel ? "on" : "off",
-	    cfg->allow.n, cfg->creds.n, algs[0] ? algs : "off", k->leeway,
-	    k->audience ? "checked" : "any", k->issuer ? "checked" : "any");
+	    "leeway=%ld audience=%s issuer=%s trusted_proxies=%zu",
+	    cfg->exotel ? "on" : "off", cfg->allow.n, cfg->creds.n,
+	    algs[0] ? algs : "off", k->leeway, k->audience ? "checked" : "any",
+	    k->issuer ? "checked" : "any", cfg->proxies.n);
 }
 
 int
@@ -225,6 +234,52 @@ auth_challenge(const struct auth_config *cfg)
 	if (cfg->exotel && cfg->creds.n > 0)
 		return "Bearer realm=\"ingest\", Basic realm=\"exotel\"";
 	return "Bearer realm=\"ingest\"";
+}
+
+/* --- behind a balancer ------------------------------------------------- */
+
+/* Copy sa (borrowed) into *out, as long as its family says. */
+static void
+copy_addr(const struct sockaddr *sa, struct sockaddr_storage *out)
+{
+	size_t n = sizeof *out;
+
+	memset(out, 0, sizeof *out);
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		n = sizeof(struct sockaddr_in);
+	else if (sa->sa_family == AF_INET6)
+		n = sizeof(struct sockaddr_in6);
+	else
+		n = sizeof(sa_family_t);
+	memcpy(out, sa, n);
+}
+
+int
+auth_client_address(const struct auth_config *cfg,
+    const struct sockaddr *peer, const char *xff,
+    struct sockaddr_storage *out)
+{
+	struct sockaddr_storage a;
+	const char *start, *end;
+
+	copy_addr(peer, out);
+	if (cfg->proxies.n == 0 || xff == NULL ||
+	    strspn(xff, " \t") == strlen(xff) ||
+	    cidr_list_match(&cfg->proxies, peer) < 0)
+		return 0;
+	/* Each proxy appends the address it got the request from. */
+	for (end = xff + strlen(xff);; end = start - 1) {
+		for (start = end; start > xff && start[-1] != ','; start--)
+			;
+		if (addr_parse(start, (size_t)(end - start), &a) < 0)
+			return -1;
+		*out = a;
+		if (cidr_list_match(&cfg->proxies, (struct sockaddr *)&a) < 0 ||
+		    start == xff)
+			return 1;
+	}
 }
 
 /* --- the check --------------------------------------------------------- */

@@ -42,7 +42,7 @@ struct auth_config;	/* opaque; owned by the caller of auth_config_new */
  * Build the configuration from the environment: SUPPORT_EXOTEL
  * (true/false/yes/no/on/off/1/0, default false), EXOTEL_ALLOW_IPS,
  * EXOTEL_BASIC_AUTH, JWT_SECRET, JWT_PUBLIC_KEY, JWT_LEEWAY (seconds,
- * 0..600, default 30), JWT_AUDIENCE, JWT_ISSUER.  On a bad value writes
+ * 0..600, default 30), JWT_AUDIENCE, JWT_ISSUER, TRUSTED_PROXIES.  On a bad value writes
  * the reason (naming the variable, never a secret) into err and returns
  * NULL.  The caller owns the result; free it with auth_config_free.
  */
@@ -87,6 +87,22 @@ struct auth_result {
 int auth_check(const struct auth_config *cfg, const char *authorization,
     const struct sockaddr *peer, struct auth_result *res,
     char *why, size_t whylen);
+
+/*
+ * The address the allow-list should judge, for a ws-accept behind a
+ * balancer that terminates TLS.  When TRUSTED_PROXIES (CIDRs, default
+ * none) holds the peer and xff (the X-Forwarded-For value, several
+ * headers joined with ',', borrowed, may be NULL) is not empty, the
+ * client is the right-most address in it that is not itself a trusted
+ * proxy (the left part is whatever the client wrote, so it is never
+ * believed); otherwise the peer.  Fills *out and returns 1 (from the
+ * header) or 0 (the peer); -1 when a trusted proxy sent a header that is
+ * not a list of addresses (refuse with 400).  Not consulted for Basic or
+ * Bearer: those do not depend on the address.
+ */
+int auth_client_address(const struct auth_config *cfg,
+    const struct sockaddr *peer, const char *xff,
+    struct sockaddr_storage *out);
 
 /* auth_check at a given time (for tests): JWT exp/nbf are judged at now. */
 int auth_check_at(const struct auth_config *cfg, const char *authorization,

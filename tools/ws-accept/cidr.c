@@ -198,6 +198,53 @@ cidr_list_match(const struct cidr_list *list, const struct sockaddr *sa)
 	return -1;
 }
 
+int
+addr_parse(const char *s, size_t n, struct sockaddr_storage *out)
+{
+	char text[INET6_ADDRSTRLEN + 8], *port = NULL, *end;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+	const char *addr = text;
+	long long p;
+
+	while (n > 0 && blank(*s))
+		s++, n--;
+	while (n > 0 && blank(s[n - 1]))
+		n--;
+	if (n == 0 || n >= sizeof text)
+		return -1;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	if (text[0] == '[') {			/* [v6] or [v6]:port */
+		if ((end = strchr(text, ']')) == NULL)
+			return -1;
+		*end = '\0';
+		addr = text + 1;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return -1;
+	} else if ((end = strchr(text, ':')) != NULL &&
+	    strchr(end + 1, ':') == NULL) {	/* v4:port (one colon) */
+		*end = '\0';
+		port = end + 1;
+	}
+	if (port && parse_long(port, 0, 65535, &p) < 0)
+		return -1;
+	memset(out, 0, sizeof *out);
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		if (addr != text)	/* "[192.0.2.1]" is not a form */
+			return -1;
+		s4->sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
 void
 cidr_format(const struct cidr *c, char *out, size_t len)
 {

@@ -49,6 +49,14 @@ int cidr_match(const struct cidr *c, const struct sockaddr *sa);
  */
 long cidr_list_match(const struct cidr_list *list, const struct sockaddr *sa);
 
+/*
+ * Parse one address as proxies write it in X-Forwarded-For: "192.0.2.1",
+ * "192.0.2.1:443", "2001:db8::1" or "[2001:db8::1]:443" (s borrowed, n
+ * bytes, blanks around ignored; the port is checked and dropped).  Fills
+ * *out (port 0) and returns 0, or returns -1.
+ */
+int addr_parse(const char *s, size_t n, struct sockaddr_storage *out);
+
 /* The entry in its canonical text form ("10.0.0.0/8"), into out. */
 void cidr_format(const struct cidr *c, char *out, size_t len);
 
