@@ -23,13 +23,15 @@ ev_emit(struct events *ev, jv obj)
 	s = jv_string_value(line);
 	n = (size_t)jv_string_length_bytes(jv_copy(line));
 	if (write_all(ev->fd, s, n) < 0) {
-		if (errno == EAGAIN && ev->nonblock)
+		if (errno == EAGAIN && ev->nonblock) {
 			/*
 			 * A reader that lets 64 KiB of events pile up is not
-			 * reading them; blocking would stall the audio.
+			 * reading them; blocking would stall the audio.  The
+			 * first drop is logged, the count at the end.
 			 */
-			warnx_("event-dropped fd=%d (pipe full)", ev->fd);
-		else {
+			if (ev->dropped++ == 0)
+				warnx_("event-dropped fd=%d (pipe full)", ev->fd);
+		} else {
 			warn_sys("unable to write events to fd %d", ev->fd);
 			ev->broken = 1;
 		}

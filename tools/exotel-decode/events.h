@@ -14,6 +14,7 @@ struct events {
 	int fd;			/* -1: events are not wanted */
 	int nonblock;		/* our own pipe: drop rather than block */
 	int broken;		/* the reader went away; stop trying */
+	unsigned long dropped;	/* events that found the pipe full */
 };
 
 /* Write obj (consumed) as one line.  Problems are logged, never fatal. */

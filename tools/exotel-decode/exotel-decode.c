@@ -623,6 +623,8 @@ finish(struct decoder *d)
 		write_failed(d);
 	if (!d->child_gone)
 		ev_emit(&d->ev, ev_stop(&d->call, d->reason, &d->tl));
+	if (d->ev.dropped)
+		warnx_("events-dropped count=%lu", d->ev.dropped);
 	info("stop reason=%s interaction=%s chunks=%llu duration_ms=%llu "
 	    "gaps=%llu gap_ms=%llu duplicates=%llu late=%llu bad=%llu",
 	    d->reason, jshow(d->call.interaction_id, id, sizeof id),

@@ -1,0 +1,93 @@
+# exotel-decode -- prog: the child starts after the start message, with
+# the call in its environment, the PCM on stdin, the events on the -e
+# descriptor; our exit status is the child's.
+source "$(dirname "$0")/lib.sh"
+
+mkcapture -g 440:100 -p native -r 16000 </dev/null | tail -c 3200 >"$T/s.pcm"
+mkcapture -r 16000 -S -i CA7 -a AC7 -s ST7 -f 0801 -t 0802 \
+    -C lang=hi -C 'x-y.z=1 2' -D 2:9 <"$T/s.pcm" >"$T/call.nd"
+
+cat >"$T/child" <<'EOF'
+#!/bin/sh
+# Prints its call environment, keeps its stdin and fd 3.
+env | grep -E '^(INTERACTION_ID|TENANT_ID|STREAM_SID|CALL_SID|SAMPLE_RATE|ENCODING|CALL_FROM|CALL_TO|CUSTOM_[A-Z_]*)=' | sort >"$1/env"
+cat >"$1/pcm"
+cat <&3 >"$1/events"
+echo "child out"
+EOF
+chmod +x "$T/child"
+
+run exotel-decode -q -e 3 -- "$T/child" "$T" <"$T/call.nd"
+expect "child ran: exit 0, its stdout inherited, our stderr quiet" "0|child out|" "$rc|$out|$err"
+expect "child environment: the call's identity, rate, codec, custom parameters" \
+'CALL_FROM=0801
+CALL_SID=CA7
+CALL_TO=0802
+CUSTOM_LANG=hi
+CUSTOM_PARAMETERS={"lang":"hi","x-y.z":"1 2"}
+CUSTOM_X_Y_Z=1 2
+ENCODING=pcm16
+INTERACTION_ID=CA7
+SAMPLE_RATE=16000
+STREAM_SID=ST7
+TENANT_ID=AC7' "$(cat "$T/env")"
+if cmp -s "$T/s.pcm" "$T/pcm"; then
+	pass "child's stdin: the PCM"
+else
+	fail "child's stdin: the PCM" "$(cmp "$T/s.pcm" "$T/pcm" 2>&1)"
+fi
+expect "child's fd 3: start (already there), dtmf, stop" \
+'{"event":"start","interaction_id":"CA7","tenant_id":"AC7","stream_sid":"ST7","call_sid":"CA7","protocol":"exotel","encoding":"pcm16","sample_rate":16000,"from":"0801","to":"0802","custom_parameters":{"lang":"hi","x-y.z":"1 2"}}
+{"event":"dtmf","interaction_id":"CA7","digit":"9","timestamp_ms":40}
+{"event":"stop","interaction_id":"CA7","reason":"callended","chunks":5,"duration_ms":100,"gaps":0,"duplicates":0,"late":0}' \
+"$(cat "$T/events")"
+
+run exotel-decode -q -- sh -c 'echo "$ENCODING $SAMPLE_RATE"; cat >/dev/null' <"$FIXTURES/twilio-stream1.ndjson"
+expect "twilio: ENCODING=mulaw (input codec), SAMPLE_RATE=8000" "mulaw 8000" "$out"
+
+# The start is read before the child exists: nothing runs without one.
+run exotel-decode -q -- sh -c "touch $T/ran" </dev/null
+expect "no start: exit 1, no child" \
+"1|exotel-decode: fatal: input ended before a start message (no child started)|no" \
+"$rc|$err|$([ -e "$T/ran" ] && echo yes || echo no)"
+
+# Exit status: the child's.
+run exotel-decode -q -- sh -c 'cat >/dev/null; exit 3' <"$T/call.nd"
+expect "child exit 3 -> 3" "3" "$rc"
+run exotel-decode -q -- sh -c 'cat >/dev/null; kill -TERM $$' <"$T/call.nd"
+expect "child killed by SIGTERM -> 143" "143" "$rc"
+run exotel-decode -q -- sh -c 'kill -KILL $$' <"$T/call.nd"
+expect "child killed by SIGKILL -> 137" "137" "$rc"
+run exotel-decode -q -- /nonexistent/prog <"$T/call.nd"
+expect "missing prog -> 127 with a message" \
+"127|exotel-decode: fatal: unable to run /nonexistent/prog: No such file or directory" "$rc|$err"
+run exotel-decode -q -- "$T/call.nd" <"$T/call.nd"
+expect "prog not executable -> 126 with a message" \
+"126|exotel-decode: fatal: unable to run $T/call.nd: Permission denied" "$rc|$err"
+
+# A child that exits early: we stop reading (the input here never ends)
+# and exit with its status.
+mkcapture -z -T -K <"$T/s.pcm" >"$T/head.nd"
+media=$(grep '"media"' "$T/head.nd" | head -n 1)
+{ cat "$T/head.nd"; yes "$media"; } | exotel-decode -q -- sh -c 'head -c 1000 >/dev/null; exit 5' 2>"$T/err"
+expect "child exits early on endless input: its status, one line" \
+"5|exotel-decode: warning: child-exited pid=PID (its stdin is closed; input no longer read)" \
+"$?|$(sed 's/pid=[0-9]*/pid=PID/' "$T/err")"
+
+# A child that never reads its events cannot stall the audio: 3000 marks
+# overflow the event pipe; they are dropped, the PCM flows, we finish.
+mkcapture <"$T/s.pcm" >"$T/c.nd"
+{
+	sed -n 1,4p "$T/c.nd"
+	awk 'BEGIN { for (i = 0; i < 3000; i++)
+	    printf "{\"event\":\"mark\",\"mark\":{\"name\":\"mark-%04d\"}}\n", i }'
+	sed -n '5,$p' "$T/c.nd"
+} >"$T/marks.nd"
+run exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; exit 4' <"$T/marks.nd"
+expect "events nobody reads: dropped, said twice (first drop, count), child's status" \
+"4|exotel-decode: warning: event-dropped fd=N (pipe full)|exotel-decode: warning: events-dropped count=N" \
+"$rc|$(sed 's/=[0-9]*/=N/' <<<"$err" | tr '\n' '|' | sed 's/|$//')"
+
+# Each call's child is alone with its pipes: our stdin is not its stdin.
+run exotel-decode -q -- sh -c 'wc -c' <"$T/call.nd"
+expect "the child reads the PCM, not the messages" "3200" "$(tr -d ' ' <<<"$out")"
