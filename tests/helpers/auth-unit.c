@@ -848,6 +848,14 @@ jwt_pkey_cases(void)
 	expect("jwt missing aud", decide(c, bearer("ES256", NULL,
 	    "{\"iss\":\"https://auth.example\",\"exp\":1700000300}"),
 	    "192.0.2.1"), "401 jwt wrong audience");
+	expect("jwt aud with a NUL after the right one", decide(c,
+	    bearer("ES256", NULL, "{\"aud\":\"ingest\\u0000x\",\"iss\":"
+	    "\"https://auth.example\",\"exp\":1700000300}"), "192.0.2.1"),
+	    "401 jwt wrong audience");
+	expect("jwt iss with a NUL after the right one", decide(c,
+	    bearer("ES256", NULL, "{\"aud\":\"ingest\",\"iss\":"
+	    "\"https://auth.example\\u0000\",\"exp\":1700000300}"),
+	    "192.0.2.1"), "401 jwt wrong issuer");
 	expect("jwt wrong iss", decide(c, bearer("ES256", NULL,
 	    "{\"aud\":\"ingest\",\"iss\":\"https://evil.example\","
 	    "\"exp\":1700000300}"), "192.0.2.1"), "401 jwt wrong issuer");

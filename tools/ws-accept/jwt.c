@@ -183,6 +183,20 @@ number_member(jv obj, const char *key, double *out)
 	return r;
 }
 
+/*
+ * Is v (borrowed) the string want, byte for byte?  A JSON string may hold
+ * "\u0000", so strcmp() would stop early: compare lengths too.
+ */
+static int
+string_is(jv v, const char *want)
+{
+	size_t n = strlen(want);
+
+	return jv_get_kind(v) == JV_KIND_STRING &&
+	    (size_t)jv_string_length_bytes(jv_copy(v)) == n &&
+	    memcmp(jv_string_value(v), want, n) == 0;
+}
+
 /* Is want the aud of payload (borrowed): a string, or one of an array's? */
 static int
 audience_ok(jv payload, const char *want)
@@ -191,13 +205,12 @@ audience_ok(jv payload, const char *want)
 	int i, n, ok = 0;
 
 	if (jv_get_kind(aud) == JV_KIND_STRING)
-		ok = strcmp(jv_string_value(aud), want) == 0;
+		ok = string_is(aud, want);
 	else if (jv_get_kind(aud) == JV_KIND_ARRAY) {
 		n = jv_array_length(jv_copy(aud));
 		for (i = 0; i < n && !ok; i++) {
 			item = jv_array_get(jv_copy(aud), i);
-			ok = jv_get_kind(item) == JV_KIND_STRING &&
-			    strcmp(jv_string_value(item), want) == 0;
+			ok = string_is(item, want);
 			jv_free(item);
 		}
 	}
