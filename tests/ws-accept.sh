@@ -272,3 +272,27 @@ rc=$?
 exec 7>&-
 expect "drain time over: calls ended, exit 0" 0 "$rc"
 expect_match "drain logged" "info: drain time over: ending calls=1" "$(cat "$WSA_LOG")"
+
+# ---- valgrind: no error, no leak over calls of every ending ----------------
+
+WSA_PORT=$(freeport)
+mkfifo "$T/vgready"
+valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    --log-file="$T/vg.log" ws-accept -p "$WSA_PORT" -d 3 -m 2048 -D 1 -- \
+    sh -c 'while read -r l; do [ "$l" = quit ] && exit 4; echo "echo $l"; done' \
+    3>"$T/vgready" 2>"$T/vg.err" &
+WSA_PID=$!
+track $WSA_PID
+read -r _ <"$T/vgready"
+ws /v1/ingest <<<$'t a\nr 1\nT 2 fragments\nr 1\nc 1000' >/dev/null
+ws /v1/ingest <<<$'z 3000\nw' >/dev/null
+ws /v1/ingest <<<$'t quit\nw' >/dev/null
+ws /v1/ingest <<<$'t a\nx' >/dev/null
+ws /nope <<<'w' >/dev/null
+curl -s "http://127.0.0.1:$WSA_PORT/metrics" >/dev/null
+curl -s -d x "http://127.0.0.1:$WSA_PORT/api/ingest/exotel-endpoint" >/dev/null
+wait_for 20 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 0 ]"
+kill -TERM $WSA_PID
+wait $WSA_PID
+rc=$?
+expect "valgrind: exit 0, no error or leak" "0 " "$rc $(cat "$T/vg.log")"
