@@ -77,6 +77,14 @@ for q in medium fir; do
 	fi
 done
 
+## fir's pass band reaches 3.4 kHz at 8 kHz input, as its man page says.
+r=$(tone -r 8000 -f 3400 -n 8000 | resample -q fir -i 8000 | snr -r 24000 -f 3400 -s 30)
+if at_least "$(echo "$r" | field snr)" 75; then
+	pass "snr >= 75 dB q=fir 8000->24000 f=3400"
+else
+	fail "snr >= 75 dB q=fir 8000->24000 f=3400" "$r"
+fi
+
 ## Phase: the fitted time shift of a tone is zero (to 1/100 sample).
 for q in medium fir best fastest; do
 	for i in 8000 16000; do
