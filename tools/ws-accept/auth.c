@@ -150,15 +150,24 @@ load_exotel(struct auth_config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if ((v = env_get("TRUSTED_PROXIES")) != NULL &&
-	    cidr_list_parse(v, &cfg->proxies, why, sizeof why) < 0) {
-		snprintf(err, errlen, "TRUSTED_PROXIES: %s", why);
-		return -1;
-	}
 	if ((v = env_get("EXOTEL_BASIC_AUTH")) != NULL) {
 		cfg->exotel_settings = 1;
 		if (basic_load(&cfg->creds, v, err, errlen) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+static int
+load_proxies(struct auth_config *cfg, char *err, size_t errlen)
+{
+	const char *v;
+	char why[160];
+
+	if ((v = env_get("TRUSTED_PROXIES")) != NULL &&
+	    cidr_list_parse(v, &cfg->proxies, why, sizeof why) < 0) {
+		snprintf(err, errlen, "TRUSTED_PROXIES: %s", why);
+		return -1;
 	}
 	return 0;
 }
@@ -173,6 +182,7 @@ auth_config_new(char *err, size_t errlen)
 		return NULL;
 	}
 	if (load_exotel(cfg, err, errlen) < 0 ||
+	    load_proxies(cfg, err, errlen) < 0 ||
 	    load_jwt(&cfg->jwt, err, errlen) < 0) {
 		auth_config_free(cfg);
 		return NULL;
