@@ -150,6 +150,16 @@ write_failed(struct decoder *d)
 	fatal_sys(EXIT_SYSTEM, "unable to write PCM");
 }
 
+/* Input is about to be waited for: what was decoded goes out first. */
+static void
+idle(void *arg)
+{
+	struct decoder *d = arg;
+
+	if (d->started && !d->child_gone && out_drain(&d->out) < 0)
+		write_failed(d);
+}
+
 static void
 reset_parser(struct decoder *d)
 {
@@ -765,6 +775,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	d.ev.fd = d.o.prog ? -1 : d.o.evfd;
 	in_init(&d.in, 0, d.o.maxmsg);
+	d.in.idle = idle;
+	d.in.idle_arg = &d;
 	d.decsize = BASE64_DECODED_MAX(d.o.maxmsg);
 	if ((d.dec = malloc(d.decsize)) == NULL ||
 	    (d.pcm = malloc(2 * d.decsize)) == NULL)

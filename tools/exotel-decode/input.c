@@ -3,8 +3,8 @@
  *
  * One read(2) fetches as much as the pipe holds (up to IN_READ), and lines
  * are handed out from the buffer until it holds no complete line; only
- * then does the next read block.  The caller writes everything it decoded
- * before asking for the next line, so nothing waits on a read.
+ * then does the next read block, and the idle callback first writes what
+ * was decoded, so nothing waits on a read.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +43,8 @@ fill(struct input *in)
 		in->tail -= in->head;
 		in->head = 0;
 	}
+	if (in->idle)
+		in->idle(in->idle_arg);
 	r = read_retry(in->fd, in->buf + in->tail, in->size - in->tail);
 	if (r > 0)
 		in->tail += (size_t)r;

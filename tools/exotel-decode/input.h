@@ -19,6 +19,9 @@ struct input {
 	int eof;
 	unsigned long line;	/* number of the line last returned, from 1 */
 	unsigned long long consumed;	/* bytes handed out so far */
+	/* Called before every read(2), which may wait: flush output there. */
+	void (*idle)(void *arg);
+	void *idle_arg;
 };
 
 /* One read(2) asks for this much, so a 20 ms message costs no syscall. */
