@@ -146,7 +146,7 @@ start_ws() {
 refused() {
 	local port=$1
 	shift
-	curl -s --max-time 3 --http1.1 -D "$T/hdr" -o "$T/body" -w '%{http_code}' \
+	curl -s --max-time 10 --http1.1 -D "$T/hdr" -o "$T/body" -w '%{http_code}' \
 	    -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
 	    -H 'Sec-WebSocket-Version: 13' \
 	    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$@" \
@@ -261,7 +261,7 @@ close: 1000 " "$(printf 'r 1\nc 1000\n' | wsclient ::1 "$port" /v1/ingest 2>&1)"
 	if wait_for 10 curl -sfg "http://[::1]:$port/health"; then
 		expect "socket: IPv6 peer not in the allow-list is 403" \
 		    "403 {\"error\":\"ip not allowed\"}" \
-		    "$(curl -sg --max-time 3 -o "$T/body" -w '%{http_code}' \
+		    "$(curl -sg --max-time 10 -o "$T/body" -w '%{http_code}' \
 		    -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
 		    -H 'Sec-WebSocket-Version: 13' \
 		    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \

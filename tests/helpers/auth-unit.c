@@ -1016,8 +1016,8 @@ bench(void)
 	struct auth_config *c;
 	char var[4096], list[1024], pairs[1024], tok[4096];
 	EVP_PKEY *pub;
-	double t;
-	int i, n;
+	double t, best, peer_best;
+	int i, n, r;
 
 	/* Ten entries each, the match last: the worst case of a small list. */
 	for (i = n = 0; i < 9; i++)
@@ -1029,13 +1029,19 @@ bench(void)
 	c = config((const char *[]){ "SUPPORT_EXOTEL=true",
 	    (snprintf(var, sizeof var, "EXOTEL_ALLOW_IPS=%s", list), var),
 	    NULL });
-	t = time_check(c, NULL, "::ffff:127.0.0.1", 200000);
-	printf("ip %.0f 0 200000\n", t);
+	for (r = 0, best = 0; r < 5; r++) {
+		t = time_check(c, NULL, "::ffff:127.0.0.1", 40000);
+		best = r == 0 || t < best ? t : best;
+	}
+	printf("ip %.0f 0 200000\n", best);
 	auth_config_free(c);
 	snprintf(var, sizeof var, "EXOTEL_BASIC_AUTH=%s", pairs);
 	c = config((const char *[]){ "SUPPORT_EXOTEL=true", var, NULL });
-	t = time_check(c, basic("acme:s3cret"), "192.0.2.1", 100000);
-	printf("basic %.0f 0 100000\n", t);
+	for (r = 0, best = 0; r < 5; r++) {
+		t = time_check(c, basic("acme:s3cret"), "192.0.2.1", 20000);
+		best = r == 0 || t < best ? t : best;
+	}
+	printf("basic %.0f 0 100000\n", best);
 	auth_config_free(c);
 	for (i = 0; i < 3; i++) {
 		if (i == 0)
@@ -1048,9 +1054,17 @@ bench(void)
 		}
 		snprintf(tok, sizeof tok, "%s", bearer(algs[i], NULL, P_GOOD));
 		pub = i ? public_key(i == 1 ? "rsa.pub" : "ec.pub") : NULL;
-		printf("%s %.0f %.0f %d\n", algs[i],
-		    time_check(c, tok, "192.0.2.1", iters[i]),
-		    time_raw(algs[i], tok + 7, pub, iters[i]), iters[i]);
+		/*
+		 * Best of five rounds, ours and the peer interleaved, so a
+		 * neighbour's burst on a shared machine skews neither alone.
+		 */
+		for (r = 0, best = peer_best = 0; r < 5; r++) {
+			t = time_check(c, tok, "192.0.2.1", iters[i] / 5);
+			best = r == 0 || t < best ? t : best;
+			t = time_raw(algs[i], tok + 7, pub, iters[i] / 5);
+			peer_best = r == 0 || t < peer_best ? t : peer_best;
+		}
+		printf("%s %.0f %.0f %d\n", algs[i], best, peer_best, iters[i]);
 		EVP_PKEY_free(pub);
 		auth_config_free(c);
 	}
