@@ -46,6 +46,10 @@ expect "a REDIS_URL of another scheme is refused, password not logged" \
 run env REDIS_URL='redis://h:70000' ingest -n
 expect "a REDIS_URL port out of range is refused" 100 "$rc"
 
+run env MAX_MESSAGE_BYTES=512 ingest -n
+expect "a MAX_MESSAGE_BYTES exotel-decode would refuse at every call is refused at start" \
+    "100|ingest: fatal: MAX_MESSAGE_BYTES: expected a number from 1024 to 67108864, not: 512" "$rc|$err"
+
 run env LOG_LEVEL=loud ingest -n
 expect "a bad LOG_LEVEL is refused, naming it" \
     "100|ingest: fatal: LOG_LEVEL: expected quiet, info or debug, not: loud" "$rc|$err"
