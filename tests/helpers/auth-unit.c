@@ -353,6 +353,14 @@ config_cases(void)
 	    strstr(line, "shorter than 32 bytes") && !strstr(line, "short,"),
 	    line);
 	auth_config_free(c);
+	c = config((const char *[]){ "SUPPORT_EXOTEL=true", NULL });
+	check("config warns about everything at once", c &&
+	    auth_config_warning(c, line, sizeof line) && strcmp(line,
+	    "SUPPORT_EXOTEL is on but neither EXOTEL_ALLOW_IPS nor "
+	    "EXOTEL_BASIC_AUTH is set: every Exotel connection will be "
+	    "refused; neither JWT_SECRET nor JWT_PUBLIC_KEY is set: native "
+	    "(Bearer) clients will be refused") == 0, line);
+	auth_config_free(c);
 	c = config((const char *[]){ "JWT_SECRET=0123456789abcdef"
 	    "0123456789abcdef", NULL });
 	check("config no warning when sound", c &&

@@ -217,25 +217,35 @@ auth_config_describe(const struct auth_config *cfg, char *out, size_t len)
 	    k->issuer ? "checked" : "any", cfg->proxies.n);
 }
 
+/* Append "; " (when out is not empty) and text to out. */
+static void
+append(char *out, size_t len, const char *text)
+{
+	size_t n = strlen(out);
+
+	snprintf(out + n, len - n, "%s%s", n ? "; " : "", text);
+}
+
 int
 auth_config_warning(const struct auth_config *cfg, char *out, size_t len)
 {
+	if (len == 0)
+		return 0;
+	out[0] = '\0';
 	if (cfg->exotel && cfg->allow.n == 0 && cfg->creds.n == 0)
-		snprintf(out, len, "SUPPORT_EXOTEL is on but neither "
+		append(out, len, "SUPPORT_EXOTEL is on but neither "
 		    "EXOTEL_ALLOW_IPS nor EXOTEL_BASIC_AUTH is set: every "
 		    "Exotel connection will be refused");
-	else if (!cfg->exotel && cfg->exotel_settings)
-		snprintf(out, len, "EXOTEL_ALLOW_IPS/EXOTEL_BASIC_AUTH "
+	if (!cfg->exotel && cfg->exotel_settings)
+		append(out, len, "EXOTEL_ALLOW_IPS/EXOTEL_BASIC_AUTH "
 		    "ignored: SUPPORT_EXOTEL is off");
-	else if (cfg->jwt.secret && cfg->jwt.secretlen < HS256_MIN_SECRET)
-		snprintf(out, len, "JWT_SECRET is shorter than %d bytes: "
-		    "weak for HS256", HS256_MIN_SECRET);
-	else if (!cfg->jwt.secret && !cfg->jwt.pkey)
-		snprintf(out, len, "neither JWT_SECRET nor JWT_PUBLIC_KEY "
-		    "is set: native (Bearer) clients will be refused");
-	else
-		return 0;
-	return 1;
+	if (cfg->jwt.secret && cfg->jwt.secretlen < HS256_MIN_SECRET)
+		append(out, len, "JWT_SECRET is shorter than 32 bytes: weak "
+		    "for HS256");
+	if (!cfg->jwt.secret && !cfg->jwt.pkey)
+		append(out, len, "neither JWT_SECRET nor JWT_PUBLIC_KEY is "
+		    "set: native (Bearer) clients will be refused");
+	return out[0] != '\0';
 }
 
 const char *

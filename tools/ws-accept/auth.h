@@ -56,8 +56,9 @@ void auth_config_describe(const struct auth_config *cfg, char *out, size_t len);
  * A configuration that works but is probably not what the operator
  * meant (Exotel on with nothing to admit it, Exotel settings ignored
  * because SUPPORT_EXOTEL is off, an HS256 secret under 32 bytes, no JWT
- * key so native clients are all refused).  Writes one line into out and
- * returns 1, or returns 0 when there is nothing to say.
+ * key so native clients are all refused).  Writes them as one line, "; "
+ * between them, into out and returns 1, or returns 0 when there is
+ * nothing to say.
  */
 int auth_config_warning(const struct auth_config *cfg, char *out, size_t len);
 
