@@ -30,13 +30,13 @@ subscribe() {
 	track $SUB_PID
 	[ "$1" = -S ] && shard=1
 	wait_for 10 numsub_is "$REDIS_PORT" 1 "${@: -1}" $shard ||
-	    echo "subscriber did not subscribe"
+	    fail "subscribed to ${*: -1}" "redis counts no subscriber"
 }
 
 # finished PID: wait (at most 30 s: a guard, not a timing) for PID to end.
 finished() {
 	if ! wait_for 30 eval "! kill -0 $1"; then
-		echo "hung: $(ps -o args= -p "$1")"
+		fail "ended" "hung: $(ps -o args= -p "$1")"
 		kill -KILL "$1"
 		wait "$1"
 		return 124
@@ -231,10 +231,10 @@ RS=$!
 track $RS
 exec 7>"$T/rin"
 feed 0 50
-wait_for 10 xlen_is "$P3" audio:rs 50 || echo "first 50 frames not delivered"
+wait_for 10 xlen_is "$P3" audio:rs 50 || fail "restart: first 50 frames delivered" "xlen $(redis-cli -p "$P3" xlen audio:rs)"
 redis-cli -p "$P3" shutdown save >/dev/null 2>&1
 wait "$REDIS_PID"
-wait_for 10 grep -q 'connection lost' "$T/rs.err" || echo "loss not noticed"
+wait_for 10 grep -q 'connection lost' "$T/rs.err" || fail "restart: loss noticed" "no connection lost line"
 for i in 50 60 70 80 90 100 110 120 130 140; do feed $i 10; sleep 0.1; done
 start_redis "$P3" 7>&-	# the server must not hold our end of the pipe
 for i in 150 160 170 180 190; do feed $i 10; sleep 0.1; done
@@ -259,7 +259,7 @@ redis-pub -u "redis://127.0.0.1:$P4" -m xadd -i of -B 1 -W 60 <"$T/oin" 2>"$T/of
 OF=$!
 track $OF
 head -c $((120 * 960)) "$T/r.pcm" >"$T/oin"
-wait_for 20 grep -q 'end of input' "$T/of.err" || echo "input not read"
+wait_for 20 grep -q 'end of input' "$T/of.err" || fail "overflow: input read while Redis is down" "no end of input line"
 start_redis "$P4"
 finished $OF
 expect "overflow: exit 0" 0 $?
@@ -285,10 +285,10 @@ SL=$!
 track $SL
 exec 7>"$T/sin"
 feed 0 20
-wait_for 10 xlen_is "$P5" audio:sl 20 || echo "first frames not delivered"
+wait_for 10 xlen_is "$P5" audio:sl 20 || fail "stall: first frames delivered" "xlen short"
 kill -STOP "$REDIS_PID"
 feed 20 20
-wait_for 20 grep -q 'no reply within 200 ms' "$T/sl.err" || echo "stall not noticed"
+wait_for 20 grep -q 'no reply within 200 ms' "$T/sl.err" || fail "stall: noticed by the reply timeout" "no timeout line"
 feed 40 20
 kill -CONT "$REDIS_PID"
 feed 60 20

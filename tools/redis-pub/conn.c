@@ -181,7 +181,7 @@ conn_io(struct conn *cn, short revents, int64_t now_ms)
 		return revents ? connected(cn, now_ms) : 0;
 	if ((revents & POLLOUT) && conn_flush(cn, now_ms) < 0)
 		return -1;
-	if (revents & (POLLIN | POLLERR | POLLHUP))
+	if (revents & (POLLIN | POLLERR | POLLHUP | POLLRDHUP))
 		if (redisBufferRead(cn->c) != REDIS_OK)
 			return fail_ctx(cn, now_ms);
 	return 0;

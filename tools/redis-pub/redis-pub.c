@@ -388,8 +388,8 @@ earliest(int64_t a, int64_t b)
 }
 
 /*
- * What the loop waits for next: the give-up and grace deadlines, and the
- * connection's.  Returns -1 for none.  Also exits when it is time.
+ * What the loop waits for next: the give-up and grace deadlines.  Returns
+ * -1 for none, -2 when all is delivered.  Exits when it is time to give up.
  */
 static int64_t
 housekeeping(struct call *c, int64_t now)
@@ -427,7 +427,7 @@ housekeeping(struct call *c, int64_t now)
 		}
 		dl = earliest(dl, c->finish_ms + wait_ms);
 	}
-	return earliest(dl, pub_deadline(p));
+	return dl;
 }
 
 static void
@@ -449,6 +449,8 @@ loop(struct call *c, const sigset_t *waitmask)
 		if ((dl = housekeeping(c, now)) == -2)
 			return;
 		pub_pump(&c->p, now);
+		/* After the pump: what it just sent starts a reply deadline. */
+		dl = earliest(dl, pub_deadline(&c->p));
 		n = 0;
 		iev = iin = ire = -1;
 		if (c->ev.fd >= 0) {
@@ -460,6 +462,15 @@ loop(struct call *c, const sigset_t *waitmask)
 			iin = n++;
 		}
 		if ((pfd[n].fd = conn_pollfd(&c->p.cn, &want)) >= 0) {
+			/*
+			 * A live call's replies are read when its next frame
+			 * wakes us: one wake-up a frame, not two.  The reply
+			 * deadline wakes us if no frame comes; POLLRDHUP if
+			 * Redis goes away.
+			 */
+			if (iin >= 0 && c->p.cn.state == CONN_READY &&
+			    c->p.q.inflight < PUB_WINDOW / 2)
+				want = (short)((want & ~POLLIN) | POLLRDHUP);
 			pfd[n].events = want;
 			pfd[n].revents = 0;
 			ire = n++;
@@ -482,8 +493,10 @@ loop(struct call *c, const sigset_t *waitmask)
 			ev_read(&c->ev, on_event, c);
 		if (iin >= 0 && pfd[iin].revents)
 			read_stdin(c, now);
-		if (ire >= 0 && pfd[ire].revents) {
-			if (conn_io(&c->p.cn, pfd[ire].revents, now) < 0)
+		if (ire >= 0 && (pfd[ire].revents || !(pfd[ire].events & POLLIN))) {
+			/* A read that finds nothing costs less than a wake-up. */
+			if (conn_io(&c->p.cn, pfd[ire].revents |
+			    (c->p.cn.state == CONN_READY ? POLLIN : 0), now) < 0)
 				pub_broken(&c->p);
 			pub_replies(&c->p, now);
 		}
