@@ -74,6 +74,69 @@ jq -r 'select(.event=="media").media.payload' "$T/ul.nd" | base64 -d |
     sox -t ul -r 8000 -c 1 - $S16 "$T/ul.exp"
 same "exotel mu-law (spelled ulaw): identical to sox's decode" "$T/ul.exp" "$T/ul.pcm"
 
+# Exotel's documented shapes (its WebSocket protocol page): strings
+# everywhere, pretty-printed, 100 ms chunks whose timestamps start at 100.
+head -c 1600 "$T/speech8k.pcm" >"$T/doc.exp"
+tail -c +1601 "$T/speech8k.pcm" | head -c 1600 >>"$T/doc.exp"
+cat >"$T/doc.nd" <<EOF
+{ "event": "connected" }
+{
+"event": "start",
+"sequence_number": "1",
+"stream_sid": "MZ1",
+"start": {
+"stream_sid": "MZ1",
+"call_sid": "CA1",
+"account_sid": "AC1",
+"from": "+919876543210",
+"to": "+918047491899",
+"custom_parameters": { "key1": "value1" },
+"media_format": {
+"encoding": "audio/x-raw",
+"sample_rate": "8000",
+"bit_rate": "16"
+}
+}
+}
+{
+"event": "media",
+"sequence_number": "2",
+"stream_sid": "MZ1",
+"media": {
+"chunk": "1",
+"timestamp": "100",
+"payload": "$(head -c 1600 "$T/doc.exp" | base64 -w0)"
+}
+}
+{
+"event": "media",
+"sequence_number": "3",
+"stream_sid": "MZ1",
+"media": {
+"chunk": "2",
+"timestamp": "200",
+"payload": "$(tail -c 1600 "$T/doc.exp" | base64 -w0)"
+}
+}
+{
+"event": "dtmf",
+"sequence_number": "4",
+"stream_sid": "MZ1",
+"dtmf": { "digit": "5", "duration": "100" }
+}
+{ "event": "stop", "sequence_number": "5", "stream_sid": "MZ1", "stop": { "call_sid": "CA1", "account_sid": "AC1", "reason": "callended" } }
+EOF
+exotel-decode -q -e 3 <"$T/doc.nd" 3>"$T/ev" >"$T/doc.pcm" 2>"$T/err"
+same "exotel's documented example: PCM" "$T/doc.exp" "$T/doc.pcm"
+expect "exotel's documented example: events, no warnings" \
+'{"event":"start","interaction_id":"CA1","tenant_id":"AC1","stream_sid":"MZ1","call_sid":"CA1","protocol":"exotel","encoding":"pcm16","sample_rate":8000,"from":"+919876543210","to":"+918047491899","custom_parameters":{"key1":"value1"}}
+{"event":"dtmf","interaction_id":"CA1","digit":"5","timestamp_ms":200}
+{"event":"stop","interaction_id":"CA1","reason":"callended","chunks":2,"duration_ms":200,"gaps":0,"duplicates":0,"late":0}|' \
+"$(cat "$T/ev")|$(cat "$T/err")"
+jq -c 'if .event == "start" then .start.media_format = {encoding: "audio/x-mulaw;rate=16000"} else . end' "$T/doc.nd" |
+    exotel-decode -q -e 3 3>&1 >/dev/null 2>/dev/null | head -n 1 | jq -c '[.encoding, .sample_rate]' >"$T/r"
+expect "encoding audio/x-mulaw;rate=16000 names codec and rate" '["mulaw",16000]' "$(cat "$T/r")"
+
 # Rate: from the start (string or number), -r over it, SAMPLE_RATE when absent.
 mkcapture -r 16000 -S <"$T/speech16k.pcm" >"$T/c16.nd"
 exotel-decode -q -e 3 <"$T/c16.nd" 3>&1 >/dev/null | jq -c '.sample_rate' | head -n 1 >"$T/r"

@@ -55,8 +55,10 @@ struct list {
 	int len;
 };
 
-static int twilio, native, mulaw, strnums, nots, nochunk, pretty, crlf, escslash;
-static const char *callsid = "CA0001", *account = "AC0001", *streamsid = "ST0001";
+static int twilio, native, mulaw, strnums, nots, nochunk, pretty, crlf;
+static int escslash;
+static const char *callsid = "CA0001", *account = "AC0001";
+static const char *streamsid = "ST0001";
 static const char *from = "+910000000001", *to = "+910000000002";
 static const char *reason = "callended", *spelling;
 static const char *custom[MAXLIST];
@@ -392,39 +394,92 @@ main(int argc, char **argv)
 	int c, stop = 1;
 
 	msg_init(argv[0]);
-	while ((c = getopt(argc, argv, "a:c:C:d:D:e:f:g:i:Kl:m:M:o:p:PR:r:s:St:Tu:Wxz")) != -1) {
+	while ((c = getopt(argc, argv,
+	    "a:c:C:d:D:e:f:g:i:Kl:m:M:o:p:PR:r:s:St:Tu:Wxz")) != -1) {
 		switch (c) {
-		case 'a': account = optarg; break;
-		case 'c': codec = optarg; break;
+		case 'a':
+			account = optarg;
+			break;
+		case 'c':
+			codec = optarg;
+			break;
 		case 'C':
 			if (ncustom == MAXLIST)
 				fatal(EXIT_USAGE, "too many -C");
 			custom[ncustom++] = optarg;
 			break;
-		case 'd': push(&drops, optarg, 0); break;
-		case 'D': push(&dtmfs, optarg, 1); break;
-		case 'e': spelling = optarg; break;
-		case 'f': from = optarg; break;
-		case 'g': sine = optarg; break;
-		case 'i': callsid = optarg; break;
-		case 'K': nochunk = 1; break;
-		case 'l': push(&lates, optarg, 0); break;
-		case 'm': ms = opt_int("-m", optarg, 1, 60000); break;
-		case 'M': push(&marks, optarg, 1); break;
-		case 'o': first = opt_int("-o", optarg, 0, 86400000); break;
-		case 'p': proto = optarg; break;
-		case 'P': pretty = 1; break;
-		case 'R': reason = optarg; break;
-		case 'r': rate = (unsigned)opt_int("-r", optarg, RATE_MIN, RATE_MAX); break;
-		case 's': streamsid = optarg; break;
-		case 'S': strnums = 1; break;
-		case 't': to = optarg; break;
-		case 'T': nots = 1; break;
-		case 'u': push(&dups, optarg, 0); break;
-		case 'W': crlf = 1; break;
-		case 'x': escslash = 1; break;
-		case 'z': stop = 0; break;
-		default: usage_exit(usage);
+		case 'd':
+			push(&drops, optarg, 0);
+			break;
+		case 'D':
+			push(&dtmfs, optarg, 1);
+			break;
+		case 'e':
+			spelling = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'g':
+			sine = optarg;
+			break;
+		case 'i':
+			callsid = optarg;
+			break;
+		case 'K':
+			nochunk = 1;
+			break;
+		case 'l':
+			push(&lates, optarg, 0);
+			break;
+		case 'm':
+			ms = opt_int("-m", optarg, 1, 60000);
+			break;
+		case 'M':
+			push(&marks, optarg, 1);
+			break;
+		case 'o':
+			first = opt_int("-o", optarg, 0, 86400000);
+			break;
+		case 'p':
+			proto = optarg;
+			break;
+		case 'P':
+			pretty = 1;
+			break;
+		case 'R':
+			reason = optarg;
+			break;
+		case 'r':
+			rate = (unsigned)opt_int("-r", optarg, RATE_MIN,
+			    RATE_MAX);
+			break;
+		case 's':
+			streamsid = optarg;
+			break;
+		case 'S':
+			strnums = 1;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'T':
+			nots = 1;
+			break;
+		case 'u':
+			push(&dups, optarg, 0);
+			break;
+		case 'W':
+			crlf = 1;
+			break;
+		case 'x':
+			escslash = 1;
+			break;
+		case 'z':
+			stop = 0;
+			break;
+		default:
+			usage_exit(usage);
 		}
 	}
 	twilio = !strcmp(proto, "twilio");

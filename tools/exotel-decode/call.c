@@ -165,6 +165,7 @@ const char *
 call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 {
 	static char why[128];
+	const char *p;
 	jv s, mf, enc, rate;
 	long long r;
 	char show[64];
@@ -229,6 +230,13 @@ call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 	} else if (jv_get_kind(enc) != JV_KIND_NULL)
 		warnx_("bad-field line=%lu field=encoding (assuming %s)", line,
 		    codec_names[c->codec]);
+	/* "audio/x-mulaw;rate=8000" (Exotel's content types) names a rate. */
+	if (jv_get_kind(rate) == JV_KIND_NULL &&
+	    jv_get_kind(enc) == JV_KIND_STRING &&
+	    (p = strstr(jv_string_value(enc), ";rate=")) != NULL) {
+		jv_free(rate);
+		rate = jv_string(p + 6);
+	}
 	jv_free(enc);
 
 	c->rate = c->protocol == P_NATIVE ? 24000 : 8000;

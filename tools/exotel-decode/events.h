@@ -20,10 +20,15 @@ struct events {
 /* Write obj (consumed) as one line.  Problems are logged, never fatal. */
 void ev_emit(struct events *ev, jv obj);
 
-/* Event objects; c is borrowed, the results are owned by the caller. */
+/*
+ * Event objects; c is borrowed, the results are owned by the caller.
+ * ev_dtmf consumes digit and ev_mark name (strings); ms is the position
+ * in the PCM written.
+ */
 jv ev_start(const struct call *c);
-jv ev_dtmf(const struct call *c, jv digit, unsigned long long ms);	/* consumes digit */
-jv ev_mark(const struct call *c, jv name, unsigned long long ms);	/* consumes name */
-jv ev_stop(const struct call *c, const char *reason, const struct timeline *tl);
+jv ev_dtmf(const struct call *c, jv digit, unsigned long long ms);
+jv ev_mark(const struct call *c, jv name, unsigned long long ms);
+jv ev_stop(const struct call *c, const char *reason,
+    const struct timeline *tl);
 
 #endif

@@ -25,8 +25,8 @@ struct fastmedia {
  * when it is a well-formed media message whose fields were all plain
  * (fm filled), 0 when libjq must look at it.  Control characters in the
  * payload are only ruled out when fm->escaped: otherwise a payload that
- * is not base64 must go to libjq too (it may not even be JSON).  ts_max and chunk_max bound
- * the numbers it accepts.
+ * is not base64 must go to libjq too (it may not even be JSON).  ts_max
+ * and chunk_max bound the numbers it accepts.
  */
 int fast_media(char *line, size_t n, long long ts_max, long long chunk_max,
     struct fastmedia *fm);
