@@ -524,7 +524,8 @@ main(int argc, char **argv)
 		else if (!listed(&drops, i, NULL)) {
 			media_msg(i, first + (i - 1) * ms, pcm + off, len);
 			if (listed(&dups, i, NULL))
-				media_msg(i, first + (i - 1) * ms, pcm + off, len);
+				media_msg(i, first + (i - 1) * ms, pcm + off,
+				    len);
 		}
 		after(i);
 		if (held > 0 && i == held + 2) {

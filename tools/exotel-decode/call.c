@@ -39,9 +39,10 @@ jint(jv v, long long min, long long max, long long *out)
 	case JV_KIND_NULL:
 		return 0;
 	case JV_KIND_STRING:
-		return parse_long(jv_string_value(v), min, max, out) < 0 ? -1 : 1;
+		return parse_long(jv_string_value(v), min, max, out) < 0 ?
+		    -1 : 1;
 	case JV_KIND_NUMBER:
-		/* Through the one parser, after ruling out what it cannot see. */
+		/* Through the one parser, once what it cannot see is out. */
 		d = jv_number_value(v);
 		if (!isfinite(d) || d != floor(d) || fabs(d) > 1e18)
 			return -1;
@@ -64,7 +65,8 @@ jshow(jv v, char *buf, size_t size)
 	}
 	s = jv_string_value(v);
 	for (i = 0; i + 1 < size && s[i]; i++)
-		buf[i] = isgraph((unsigned char)s[i]) && s[i] != '"' ? s[i] : '?';
+		buf[i] = isgraph((unsigned char)s[i]) && s[i] != '"' ?
+		    s[i] : '?';
 	buf[i] = '\0';
 	return buf;
 }
@@ -182,7 +184,8 @@ call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 			jv_free(mf);
 			mf = jget(s, "media_format");
 		}
-		c->stream_sid = first(jstr(s, twilio ? "streamSid" : "stream_sid"),
+		c->stream_sid = first(
+		    jstr(s, twilio ? "streamSid" : "stream_sid"),
 		    jstr(msg, twilio ? "streamSid" : "stream_sid"));
 		c->call_sid = jstr(s, twilio ? "callSid" : "call_sid");
 		c->tenant_id = jstr(s, twilio ? "accountSid" : "account_sid");
@@ -220,8 +223,9 @@ call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 	if (jv_get_kind(enc) == JV_KIND_STRING) {
 		c->codec = codec_of(jv_string_value(enc));
 		if (c->codec < 0) {
-			snprintf(why, sizeof why, "unsupported-encoding line=%lu "
-			    "encoding=%s", line, jshow(enc, show, sizeof show));
+			snprintf(why, sizeof why,
+			    "unsupported-encoding line=%lu encoding=%s", line,
+			    jshow(enc, show, sizeof show));
 			jv_free(enc);
 			jv_free(rate);
 			call_free(c);
@@ -245,14 +249,14 @@ call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 		c->rate = (unsigned)r;
 		break;
 	case 0:
-		if (env_get("SAMPLE_RATE") &&
-		    parse_long(env_get("SAMPLE_RATE"), RATE_MIN, RATE_MAX, &r) == 0)
+		if (env_get("SAMPLE_RATE") && parse_long(env_get("SAMPLE_RATE"),
+		    RATE_MIN, RATE_MAX, &r) == 0)
 			c->rate = (unsigned)r;
 		break;
 	default:
 		if (!rate_opt)
-			warnx_("bad-field line=%lu field=sample_rate (assuming %u)",
-			    line, c->rate);
+			warnx_("bad-field line=%lu field=sample_rate "
+			    "(assuming %u)", line, c->rate);
 	}
 	jv_free(rate);
 	if (rate_opt)

@@ -84,8 +84,8 @@ build_env(char **env, const struct call *c)
 		jv_free(value);
 	}
 	if (k > CHAIN_MAXCUSTOM)
-		warnx_("custom-parameters count=%d (only %d in the environment)",
-		    k, CHAIN_MAXCUSTOM);
+		warnx_("custom-parameters count=%d (only %d in the "
+		    "environment)", k, CHAIN_MAXCUSTOM);
 	env[n] = NULL;
 }
 
@@ -111,7 +111,8 @@ chain_start(struct chain *ch, char *const *argv, const struct call *c,
 			fatal_sys(EXIT_SYSTEM, "unable to create a pipe");
 		/* 64 KiB of pipe: the start line always fits. */
 		if (write_all(ev[1], start_line, n) < 0)
-			fatal_sys(EXIT_SYSTEM, "unable to write the start event");
+			fatal_sys(EXIT_SYSTEM,
+			    "unable to write the start event");
 		sp.fds[sp.nfds++] = (struct spawn_fd){ ev[0], ev_to };
 	}
 	build_env(env, c);

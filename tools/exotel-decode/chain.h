@@ -11,7 +11,7 @@
 
 struct chain {
 	pid_t pid;
-	int pcm;		/* our end of the child's stdin, -1 when closed */
+	int pcm;		/* our end of the child's stdin; -1: closed */
 	int ev;			/* our end of the event pipe, -1 without -e */
 };
 

@@ -30,7 +30,8 @@ ev_emit(struct events *ev, jv obj)
 			 * first drop is logged, the count at the end.
 			 */
 			if (ev->dropped++ == 0)
-				warnx_("event-dropped fd=%d (pipe full)", ev->fd);
+				warnx_("event-dropped fd=%d (pipe full)",
+				    ev->fd);
 		} else {
 			warn_sys("unable to write events to fd %d", ev->fd);
 			ev->broken = 1;

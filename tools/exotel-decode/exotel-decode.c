@@ -202,7 +202,8 @@ start(struct decoder *d, jv msg, unsigned long line)
 		d->ev.nonblock = 1;
 	} else
 		ev_emit(&d->ev, ev);
-	blk = (size_t)((unsigned long long)d->o.block_ms * d->call.rate / 1000) * 2;
+	blk = (size_t)((unsigned long long)d->o.block_ms * d->call.rate /
+	    1000) * 2;
 	out_init(&d->out, fd, blk);
 	if (d->o.wav) {
 		wav_header(hdr, d->call.rate);
@@ -239,8 +240,8 @@ media(struct decoder *d, const char *b64, size_t len, long long ts,
 	} else if (d->call.codec == C_PCM16) {
 		if (n & 1) {
 			if (say(d, W_PAYLOAD))
-				warnx_("odd-length line=%lu bytes=%ld (last byte "
-				    "dropped)", line, n);
+				warnx_("odd-length line=%lu bytes=%ld "
+				    "(last byte dropped)", line, n);
 			d->bad++;
 		}
 		ns = (size_t)n / 2;
@@ -302,7 +303,8 @@ field(struct decoder *d, jv o, const char *k, long long max, unsigned long line)
 		x = -1;
 		d->bad++;
 		if (say(d, W_NUMBER))
-			warnx_("bad-number line=%lu field=%s (ignored)", line, k);
+			warnx_("bad-number line=%lu field=%s (ignored)",
+			    line, k);
 	}
 	jv_free(v);
 	return x;
@@ -429,8 +431,8 @@ message(struct decoder *d, jv msg, unsigned long line)
 	} else {
 		d->bad++;
 		if (say(d, W_EVENT))
-			warnx_("unknown-event line=%lu event=%s (ignored)", line,
-			    jshow(e, show, sizeof show));
+			warnx_("unknown-event line=%lu event=%s (ignored)",
+			    line, jshow(e, show, sizeof show));
 	}
 	jv_free(e);
 	jv_free(msg);
@@ -533,8 +535,8 @@ line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 	}
 	if (memchr(p, '\0', n)) {
 		if (!d->seen_event)
-			die(d, EXIT_BADINPUT, "not a media stream: binary input "
-			    "(NUL bytes) at the start");
+			die(d, EXIT_BADINPUT, "not a media stream: "
+			    "binary input (NUL bytes) at the start");
 		if (say(d, W_SHAPE))
 			warnx_("nul-byte line=%lu (message dropped)",
 			    d->pending ? d->msgline : lineno);
@@ -674,8 +676,9 @@ decode(struct decoder *d)
 		}
 		if (r == IN_TOOLONG) {
 			if (say(d, W_SIZE))
-				warnx_("too-long line=%lu limit=%zu", d->pending ?
-				    d->msgline : d->in.line, d->o.maxmsg);
+				warnx_("too-long line=%lu limit=%zu",
+				    d->pending ? d->msgline : d->in.line,
+				    d->o.maxmsg);
 			reset_parser(d);
 			d->resync = 1;
 			check_stream(d);
@@ -699,7 +702,8 @@ env_flag(const char *name)
 {
 	const char *v = env_get(name);
 
-	return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"));
+	return v && (!strcmp(v, "1") || !strcmp(v, "true") ||
+	    !strcmp(v, "yes"));
 }
 
 static void
@@ -738,7 +742,8 @@ options(int argc, char **argv, struct opts *o)
 			o->fill_leading = 1;
 			break;
 		case 'm':
-			o->maxmsg = (size_t)opt_int("-m", optarg, 1024, 64 << 20);
+			o->maxmsg = (size_t)opt_int("-m", optarg, 1024,
+			    64 << 20);
 			break;
 		case 'q':
 			msg_verbosity = 0;

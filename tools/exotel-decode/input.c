@@ -21,7 +21,8 @@ in_init(struct input *in, int fd, size_t cap)
 	in->cap = cap;
 	in->size = cap + IN_READ;
 	if ((in->buf = malloc(in->size)) == NULL)
-		fatal_sys(EXIT_SYSTEM, "unable to allocate %zu bytes", in->size);
+		fatal_sys(EXIT_SYSTEM, "unable to allocate %zu bytes",
+		    in->size);
 }
 
 void
@@ -65,8 +66,8 @@ in_line(struct input *in, char **p, size_t *n)
 		nl = memchr(in->buf + in->scan, '\n', in->tail - in->scan);
 		if (in->skipping) {
 			/* Throw away the rest of an overlong line. */
-			in->consumed += (nl ? (size_t)(nl + 1 - in->buf) : in->tail) -
-			    in->head;
+			in->consumed += (nl ? (size_t)(nl + 1 - in->buf) :
+			    in->tail) - in->head;
 			if (nl) {
 				in->head = (size_t)(nl + 1 - in->buf);
 				in->skipping = 0;

@@ -14,13 +14,14 @@
 
 #include <stddef.h>
 
-#define TL_RECENT 64	/* keys remembered to tell duplicates from late chunks */
+/* Keys remembered to tell duplicates from late chunks. */
+#define TL_RECENT 64
 
 struct timeline {
 	unsigned rate;
 	int mode;		/* TL_NONE until the first chunk */
 	int fill_leading;
-	unsigned long long max_gap;	/* samples; larger jumps are not filled */
+	unsigned long long max_gap;	/* samples; longer: left unfilled */
 	long long base_ms;	/* timestamp of sample 0 */
 	long long shift;	/* samples skipped by unfilled jumps */
 	long long last_chunk;
