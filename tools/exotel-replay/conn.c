@@ -31,7 +31,6 @@ struct call {
 	size_t off;			/* bytes of msg written (fragments) */
 	enum state state;
 	lws_sorted_usec_list_t sul_send, sul_abort, sul_linger;
-	int64_t wake;			/* monotonic us sul_send is due, 0 none */
 	int64_t t0;			/* monotonic us at the upgrade */
 	int64_t base_ms;		/* media time of the first timed message */
 	int oversize;			/* -O message still to send */
@@ -86,7 +85,6 @@ call_fail(struct call *c, int status, const char *fmt, ...)
 static void
 cancel_timers(struct call *c)
 {
-	c->wake = 0;
 	lws_sul_cancel(&c->sul_send);
 	lws_sul_cancel(&c->sul_abort);
 	lws_sul_cancel(&c->sul_linger);
@@ -117,32 +115,27 @@ want_write(struct call *c)
 static void
 send_due(lws_sorted_usec_list_t *sul)
 {
-	struct call *c = lws_container_of(sul, struct call, sul_send);
-
-	c->wake = 0;
-	want_write(c);
+	want_write(lws_container_of(sul, struct call, sul_send));
 }
 
 /*
  * lws 4.1.6 polls with a timeout in whole milliseconds, rounded down: in
- * the last millisecond before a timer it spins on poll(0), which costs
- * about 1 ms of CPU per paced message.  Sleep through that millisecond
- * instead.  The scan is over every call, so only for a few calls; with
- * many the loop is busy anyway.
+ * the last millisecond before a timer it spins on poll(0), which cost
+ * about 1 ms of CPU per paced message here.  Sleep through that
+ * millisecond instead.  The pacing timers are on lws's "wake if
+ * suspended" list only so that lws_sul_earliest_wakeable_event() finds
+ * the earliest of them without a scan.
  */
 static void
 nap(void)
 {
-	int64_t now, first = 0;
+	lws_usec_t first, now;
 	struct timespec ts;
-	int i;
 
-	if (opt.ncalls > 64 || opt.factor == 0)
+	if (lws_sul_earliest_wakeable_event(ctx, &first))
 		return;
-	for (i = 0; i < opt.ncalls; i++)
-		if (calls[i].wake && (!first || calls[i].wake < first))
-			first = calls[i].wake;
-	if (!first || (now = mono_us()) >= first || first - now >= 1000)
+	now = lws_now_usecs();
+	if (first <= now || first - now >= 1000)
 		return;
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)(first - now) * 1000;
@@ -314,8 +307,8 @@ writeable(struct call *c)
 		at = c->t0 + (delta > 0 ? delta : 0) * 1000 / opt.factor;
 		now = mono_us();
 		if (at > now) {
-			c->wake = at;
-			lws_sul_schedule(ctx, 0, &c->sul_send, send_due,
+			lws_sul_schedule_wakesuspend(ctx, 0, &c->sul_send,
+			    send_due,
 			    (lws_usec_t)(at - now));
 			return 0;
 		}
