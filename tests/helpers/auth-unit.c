@@ -418,7 +418,7 @@ static void
 exotel_cases(void)
 {
 	struct auth_config *c;
-	char var[600];
+	char var[600], line[700];
 	FILE *f;
 
 	c = config(NULL);
@@ -493,6 +493,33 @@ exotel_cases(void)
 	    strcmp(auth_challenge(c), "Bearer realm=\"ingest\", "
 	    "Basic realm=\"exotel\"") == 0, auth_challenge(c));
 	auth_config_free(c);
+
+	f = fopen(keypath("allow"), "w");
+	fputs("# Exotel, Mumbai\n10.0.0.0/8, 192.0.2.7  # one host\r\n\n"
+	    "2001:db8::/32\n", f);
+	fclose(f);
+	snprintf(var, sizeof var, "EXOTEL_ALLOW_IPS=@%s", keypath("allow"));
+	c = config((const char *[]){ "SUPPORT_EXOTEL=true", var, NULL });
+	expect("allow-list from a file, comments and CRLF", decide(c, NULL,
+	    "192.0.2.7"), "0 exotel ip 192.0.2.7/32");
+	expect("allow-list from a file, last line", decide(c, NULL,
+	    "2001:db8::9"), "0 exotel ip 2001:db8::/32");
+	expect("allow-list from a file, commented text ignored",
+	    decide(c, NULL, "192.0.2.8"), "403 ip not allowed");
+	auth_config_free(c);
+	f = fopen(keypath("allow-bad"), "w");
+	fputs("10.0.0.0/8\n10.0.0.1/8\n", f);
+	fclose(f);
+	snprintf(var, sizeof var, "EXOTEL_ALLOW_IPS=@%s", keypath("allow-bad"));
+	snprintf(line, sizeof line, "EXOTEL_ALLOW_IPS: %s: bad entry "
+	    "'10.0.0.1/8'", keypath("allow-bad"));
+	config_fails("allow-list file with a bad entry",
+	    (const char *[]){ var, NULL }, line);
+	snprintf(var, sizeof var, "TRUSTED_PROXIES=@%s", keypath("nofile"));
+	snprintf(line, sizeof line, "TRUSTED_PROXIES: unable to open %s: "
+	    "No such file or directory", keypath("nofile"));
+	config_fails("proxy list file missing", (const char *[]){ var, NULL },
+	    line);
 
 	f = fopen(keypath("creds"), "w");
 	fputs("# Exotel accounts\r\n\r\n  acme:s3cret  \r\n#x:y\nbeta:b\n", f);

@@ -3,6 +3,7 @@
  * environment and the protocol table of auth.h.  The mechanisms live in
  * cidr.c (allow-list), basic.c (Exotel credentials) and jwt.c (native).
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,11 +132,63 @@ load_jwt(struct jwt_keys *k, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * An address list from the environment variable name (value v, borrowed):
+ * the CIDRs themselves, or "@/path/file" holding them separated by commas
+ * or newlines, with '#' comments.  0, or -1 with err naming the variable.
+ */
+static int
+load_list(const char *name, const char *v, struct cidr_list *list,
+    char *err, size_t errlen)
+{
+	FILE *f;
+	char *text = NULL, *line = NULL, *nt, why[160];
+	size_t cap = 0, len = 0, n;
+	int r, oom = 0;
+
+	if (v[0] != '@') {
+		if (cidr_list_parse(v, list, why, sizeof why) == 0)
+			return 0;
+		snprintf(err, errlen, "%s: %s", name, why);
+		return -1;
+	}
+	if ((f = fopen(v + 1, "re")) == NULL) {
+		snprintf(err, errlen, "%s: unable to open %.200s: %s", name,
+		    v + 1, strerror(errno));
+		return -1;
+	}
+	/* One comma-separated text: each line without its comment, then ','. */
+	while (getline(&line, &cap, f) >= 0) {
+		n = strcspn(line, "#\n");
+		if ((nt = realloc(text, len + n + 2)) == NULL) {
+			oom = 1;
+			break;
+		}
+		text = nt;
+		memcpy(text + len, line, n);
+		len += n;
+		text[len++] = ',';
+		text[len] = '\0';
+	}
+	r = ferror(f) || oom ? -1 : 0;
+	free(line);
+	fclose(f);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: unable to read %.200s", name, v + 1);
+		free(text);
+		return -1;
+	}
+	r = cidr_list_parse(text ? text : "", list, why, sizeof why);
+	free(text);
+	if (r < 0)
+		snprintf(err, errlen, "%s: %.200s: %s", name, v + 1, why);
+	return r;
+}
+
 static int
 load_exotel(struct auth_config *cfg, char *err, size_t errlen)
 {
 	const char *v;
-	char why[160];
 
 	if ((v = env_get("SUPPORT_EXOTEL")) != NULL &&
 	    (cfg->exotel = parse_bool(v)) < 0) {
@@ -145,10 +198,9 @@ load_exotel(struct auth_config *cfg, char *err, size_t errlen)
 	}
 	if ((v = env_get("EXOTEL_ALLOW_IPS")) != NULL) {
 		cfg->exotel_settings = 1;
-		if (cidr_list_parse(v, &cfg->allow, why, sizeof why) < 0) {
-			snprintf(err, errlen, "EXOTEL_ALLOW_IPS: %s", why);
+		if (load_list("EXOTEL_ALLOW_IPS", v, &cfg->allow, err,
+		    errlen) < 0)
 			return -1;
-		}
 	}
 	if ((v = env_get("EXOTEL_BASIC_AUTH")) != NULL) {
 		cfg->exotel_settings = 1;
@@ -162,13 +214,10 @@ static int
 load_proxies(struct auth_config *cfg, char *err, size_t errlen)
 {
 	const char *v;
-	char why[160];
 
-	if ((v = env_get("TRUSTED_PROXIES")) != NULL &&
-	    cidr_list_parse(v, &cfg->proxies, why, sizeof why) < 0) {
-		snprintf(err, errlen, "TRUSTED_PROXIES: %s", why);
-		return -1;
-	}
+	if ((v = env_get("TRUSTED_PROXIES")) != NULL)
+		return load_list("TRUSTED_PROXIES", v, &cfg->proxies, err,
+		    errlen);
 	return 0;
 }
 

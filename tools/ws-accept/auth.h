@@ -42,7 +42,9 @@ struct auth_config;	/* opaque; owned by the caller of auth_config_new */
  * Build the configuration from the environment: SUPPORT_EXOTEL
  * (true/false/yes/no/on/off/1/0, default false), EXOTEL_ALLOW_IPS,
  * EXOTEL_BASIC_AUTH, JWT_SECRET, JWT_PUBLIC_KEY, JWT_LEEWAY (seconds,
- * 0..600, default 30), JWT_AUDIENCE, JWT_ISSUER, TRUSTED_PROXIES.  On a bad value writes
+ * 0..600, default 30), JWT_AUDIENCE, JWT_ISSUER, TRUSTED_PROXIES.  The
+ * address lists (EXOTEL_ALLOW_IPS, TRUSTED_PROXIES) and EXOTEL_BASIC_AUTH
+ * may also be "@/path/file", one or more entries a line, '#' comments.  On a bad value writes
  * the reason (naming the variable, never a secret) into err and returns
  * NULL.  The caller owns the result; free it with auth_config_free.
  */
