@@ -25,6 +25,7 @@
 
 #include "call.h"
 #include "io.h"
+#include "logsafe.h"
 #include "metrics.h"
 #include "msg.h"
 #include "server.h"
@@ -221,7 +222,7 @@ void
 call_start(struct call *c, struct lws *ws)
 {
 	struct spawn sp;
-	char *env[24], *e;
+	char *env[24], *e, p1[128], p2[128];
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, i;
 	pid_t pid;
 
@@ -230,8 +231,9 @@ call_start(struct call *c, struct lws *ws)
 	info("call=%s accepted peer=%s:%d protocol=%s auth=%s principal=%s%s%s",
 	    c->id, c->hs.peer, c->hs.peer_port,
 	    c->hs.auth.protocol == PROTO_NATIVE ? "native" : "exotel",
-	    c->hs.auth.method, c->hs.auth.principal[0] ? c->hs.auth.principal :
-	    "-", c->hs.auth.tenant[0] ? " tenant=" : "", c->hs.auth.tenant);
+	    c->hs.auth.method, logsafe(c->hs.auth.principal, p1, sizeof p1),
+	    c->hs.auth.tenant[0] ? " tenant=" : "", c->hs.auth.tenant[0] ?
+	    logsafe(c->hs.auth.tenant, p2, sizeof p2) : "");
 	if (handler_env(c, env, sizeof env / sizeof env[0]) < 0) {
 		warnx_("call=%s out of memory for the handler environment",
 		    c->id);

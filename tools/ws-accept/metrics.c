@@ -157,6 +157,10 @@ metrics_render(char *out, size_t len)
 	    metrics.closes_oversize, metrics.closes_idle,
 	    metrics.closes_maxcall);
 	put(out, len, &off,
+	    "# HELP ws_accept_http_requests_total Plain HTTP requests answered.\n"
+	    "# TYPE ws_accept_http_requests_total counter\n"
+	    "ws_accept_http_requests_total %llu\n", metrics.http_requests);
+	put(out, len, &off,
 	    "# HELP ws_accept_uptime_seconds Seconds since start.\n"
 	    "# TYPE ws_accept_uptime_seconds gauge\n"
 	    "ws_accept_uptime_seconds %.0f\n", now_s() - metrics.start);

@@ -15,6 +15,7 @@
 
 #include "call.h"
 #include "http.h"
+#include "logsafe.h"
 #include "metrics.h"
 #include "msg.h"
 #include "num.h"
@@ -25,10 +26,12 @@ refuse(struct lws *wsi, const struct handshake *hs, enum conn_proto proto,
     enum conn_result res, unsigned status, const char *why)
 {
 	static const char *pname[] = { "unknown", "exotel", "native" };
+	char path[256];
 
 	metrics.conns[proto][res]++;
 	info("refused peer=%s:%d path=%s protocol=%s status=%u reason=\"%s\"",
-	    hs->peer, hs->peer_port, hs->path, pname[proto], status, why);
+	    hs->peer, hs->peer_port, logsafe(hs->path, path, sizeof path),
+	    pname[proto], status, why);
 	if (http_error(wsi, status, why, status == 401 ? "www-authenticate:" :
 	    status == 503 ? "retry-after:" : NULL,
 	    status == 401 ? auth_challenge(srv.auth) : "5") < 0)
