@@ -130,6 +130,11 @@ fi
     decodes "bad pretty-printed message: one line" \
     'exotel-decode: warning: invalid-json line=5 reason="Invalid numeric literal"'
 
+# After a bad line, a message indented by a space is still a message.
+{ sed -n 1,4p "$T/good.nd"; echo 'x'; sed -n 5p "$T/good.nd" | sed 's/^/ /'; sed -n '6,$p' "$T/good.nd"; } |
+    decodes "bad line, then an indented compact message: kept" \
+    'exotel-decode: warning: invalid-json line=5 reason="Invalid numeric literal"'
+
 # A flood of one kind is capped at 100 lines; the totals tell the rest.
 { sed -n 1,4p "$T/good.nd"; for i in $(seq 150); do echo 'x'; done; sed -n '5,$p' "$T/good.nd"; } |
     exotel-decode >/dev/null 2>"$T/err"

@@ -47,6 +47,14 @@ same "twilio fixture with CRLF ends: same PCM" "$T/speech8k.pcm" "$T/crlf.pcm"
 sed 's,/,\\/,g' "$FIX" | exotel-decode -q >"$T/esc.pcm"
 same "twilio fixture with every / escaped as \\/: same PCM" "$T/speech8k.pcm" "$T/esc.pcm"
 
+# Both tracks (a bidirectional Twilio stream): only the caller's is
+# decoded.  The outbound copy comes first with the same timestamps and
+# other audio: taking it would drop the inbound one as a duplicate.
+jq -c 'if .event == "media" then
+	(.media.track = "outbound" | .media.payload = "f39/f39/f38=") , .
+	else . end' "$FIX" | exotel-decode -q >"$T/tracks.pcm"
+same "twilio both tracks: the inbound one only" "$T/speech8k.pcm" "$T/tracks.pcm"
+
 # First timestamp 135: time zero by default, filled with -L.
 exotel-decode -q -L <"$FIX" >"$T/lead.pcm"
 head -c 2160 /dev/zero >"$T/lead.exp"

@@ -521,6 +521,7 @@ static void
 line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 {
 	struct fastmedia fm;
+	size_t k;
 
 	if (!d->pending) {
 		if (blank(p, n))
@@ -545,9 +546,16 @@ line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 		d->resync = 1;
 		return;
 	}
-	/* Continuation lines of a bad pretty-printed message. */
+	/*
+	 * Continuation lines of a bad pretty-printed message (indented, or
+	 * closing brackets) are skipped: one bad message, one log line.  A
+	 * line whose first non-blank character is '{' starts a message.
+	 */
 	if (d->resync && !d->pending) {
-		if (*p == ' ' || *p == '\t' || *p == '}' || *p == ']')
+		for (k = 0; k < n && (p[k] == ' ' || p[k] == '\t'); k++)
+			;
+		if ((k > 0 || *p == '}' || *p == ']') &&
+		    (k == n || p[k] != '{'))
 			return;
 		d->resync = 0;
 	}
