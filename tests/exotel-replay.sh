@@ -267,3 +267,18 @@ run $R -h
 syn=$(mandoc -Tascii "$TOP/man/exotel-replay.1" 2>/dev/null | col -b |
     awk '/^SYNOPSIS/ { s = 1; next } /^DESCRIPTION/ { s = 0 } s' | xargs)
 expect "-h: usage line is the man page SYNOPSIS" "100 usage: $syn" "$rc $(printf '%s' "$err" | xargs)"
+
+# --- more bad input -------------------------------------------------------
+sox -t s16 -r 8000 -c 2 "$T/1s.pcm" "$T/stereo.wav"
+run $R -q -x 0 "$URL" "$T/stereo.wav"
+expect "stereo WAV: bad input" "1 exotel-replay: fatal: WAV input must be mono (channels=2)" "$rc $err"
+printf '%s\n' '{"event":"start","start":{"call_sid":"b64"}}' \
+    '{"event":"media","media":{"timestamp":"0","payload":"AAAA"}}' \
+    '{"event":"media","media":{"timestamp":"20","payload":"!!"}}' >"$T/bad64.ndjson"
+start_sink bad64
+run $R -q -x 0 -w 0 -N "$URL" "$T/bad64.ndjson"
+expect "-N, payload not base64: bad input, line named" "1 exotel-replay: fatal: call=0 bad input: line 3: media payload is not base64" "$rc $err"
+expect "-N, payload not base64: what came before was sent" '{"event":"start","interaction_id":"b64","tenant_id":"replay","sample_rate":8000,"encoding":"pcm16"}
+0 message type=binary bytes=3 frames=1' "$(head -n 1 "$S/0.msg"; grep '^0 message type=binary' "$S/log")"
+EXOTEL_REPLAY_BASIC_AUTH=env:secret run $R -q -x 0 -w 0 "$URL" "$T/1s.pcm"
+expect "Basic from EXOTEL_REPLAY_BASIC_AUTH" "0 1 open uri=/v1/ingest auth=Basic ZW52OnNlY3JldA==" "$rc $(grep '^1 open' "$S/log")"

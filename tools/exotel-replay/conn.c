@@ -553,10 +553,13 @@ replay_run(const char *url, const struct input *in)
 	if ((ubuf = strdup(url)) == NULL)
 		fatal_sys(EXIT_SYSTEM, "unable to allocate");
 	parse_url(ubuf, &tls, &host, &port, path, sizeof path);
+	/* The Host header: an IPv6 address goes in brackets. */
 	if ((port == 80 && !tls) || (port == 443 && tls))
-		snprintf(hosthdr, sizeof target, "%s", host);
+		snprintf(hosthdr, sizeof target, strchr(host, ':') ? "[%s]" :
+		    "%s", host);
 	else
-		snprintf(hosthdr, sizeof target, "%s:%d", host, port);
+		snprintf(hosthdr, sizeof target, strchr(host, ':') ?
+		    "[%s]:%d" : "%s:%d", host, port);
 	lws_set_log_level(msg_verbosity >= 2 ? LLL_ERR | LLL_WARN |
 	    LLL_NOTICE : 0, lws_log);
 

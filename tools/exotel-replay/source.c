@@ -113,8 +113,9 @@ make_id(const struct source *s, const char *orig, char *out, size_t len)
 }
 
 /*
- * Borrows o; consumes nothing.  If o has key a or b holding a string,
- * returns it rewritten into o (o consumed and returned); else o as it is.
+ * Consumes o and returns it, with the string members a and b (when
+ * present) replaced by this call's id made from their value.  The first
+ * new id is copied to keep (when not NULL and still empty).
  */
 static jv
 rewrite_id(const struct source *s, jv o, const char *a, const char *b,
