@@ -304,3 +304,71 @@ kill -CONT "$REDIS_PID"
 expect "stall: a server that never answers: exit 111 after -W" "111 redis-pub: fatal: redis unreachable for 1 s addr=127.0.0.1:$P5" \
     "$rc $(tail -n 1 <<<"$err")"
 expect_match "stall: login timeout logged" "unable to connect: login timed out" "$err"
+
+# --- events in line with the audio; -E that never carries anything -----------
+REDIS_PORT=$P REDIS_URL=redis://127.0.0.1:$P	# back to the first server
+subscribe "$T/s6" audio:mid calls:events
+mkfifo "$T/min" "$T/mev"
+redis-pub -u "$REDIS_URL" -i mid -t t -E 3 <"$T/min" 3<"$T/mev" 2>"$T/mid.err" &
+MID=$!
+track $MID
+exec 7>"$T/min" 6>"$T/mev"
+lines_are() { [ "$(grep -c "$2" "$1")" = "$3" ]; }
+echo '{"event":"start","interaction_id":"mid","tenant_id":"t"}' >&6
+feed 0 10
+wait_for 10 lines_are "$T/s6" '^audio:mid ' 10 || fail "mid: first frames" "not published"
+echo '{"event":"dtmf","interaction_id":"mid","digit":"7","timestamp_ms":200}' >&6
+wait_for 10 lines_are "$T/s6" 'dtmf' 1 || fail "mid: dtmf" "not published"
+feed 10 10
+exec 7>&- 6>&-
+finished $MID
+expect "events: exit 0" 0 $?
+finished $SUB_PID
+expect "events: start, 10 frames, the dtmf, 10 frames, stop: in the order they came" \
+    "calls:events start|audio:mid 0-9|calls:events dtmf|audio:mid 10-19|calls:events stop" \
+    "$(while read -r ch j; do echo "$ch $(jq -r '.event // .seq' <<<"$j")"; done <"$T/s6" |
+       awk '$1 == "audio:mid" { if (a == "") a = $2; b = $2; next }
+            { if (a != "") print "audio:mid " a "-" b; a = ""; print }' | paste -sd'|')"
+
+mkfifo "$T/nev"
+exec 6<>"$T/nev"		# open for ever, never written
+run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet INTERACTION_ID=quiet-fd TENANT_ID=t \
+    redis-pub -m xadd -E 6 <"$T/a.pcm"
+exec 6>&-
+expect "silent -E: identity from the environment, all published, stop made up" \
+    "0 76 disconnected" \
+    "$rc $(redis-cli -p $P xlen audio:quiet-fd) $(redis-cli -p $P --raw xrange calls:events - + | tail -n 1 | jq -r .reason)"
+
+# --- nobody names the call: a generated id -------------------------------------
+run env -u INTERACTION_ID -u TENANT_ID REDIS_URL="$REDIS_URL" redis-pub -m xadd <"$T/a.pcm"
+gen=$(sed -n 's/^redis-pub: info: no interaction id given: generated interaction=//p' <<<"$err")
+expect_match "no identity: a UUID is generated and logged" \
+    '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' "$gen"
+expect "no identity: frames under it, tenant default" "76 default" \
+    "$(redis-cli -p $P xlen "audio:$gen") $(redis-cli -p $P --raw xrange "audio:$gen" - + count 1 | sed -n 3p | jq -r .tenant_id)"
+
+# --- SIGTERM: what was read is published, then the stop, exit 0 ----------------
+mkfifo "$T/tin"
+redis-pub -u "$REDIS_URL" -m xadd -i term -e ev:term <"$T/tin" 2>"$T/term.err" &
+TM=$!
+track $TM
+exec 7>"$T/tin"
+feed 0 25
+wait_for 10 xlen_is "$P" audio:term 25 || fail "term: frames before the signal" "not published"
+kill -TERM $TM
+finished $TM
+expect "SIGTERM: exit 0, stop with the totals" '0 {"frames":25,"dropped":0}' \
+    "$? $(redis-cli -p $P --raw xrange ev:term - + | tail -n 1 | jq -c '{frames,dropped}')"
+exec 7>&-
+expect_match "SIGTERM: logged" "^redis-pub: info: signal 15: publishing what is left$" "$(cat "$T/term.err")"
+
+# --- valgrind: events (good and bad lines), a refused login, the stop ----------
+printf '%s\n' '{"event":"start","interaction_id":"vg","tenant_id":"t"}' 'junk' '[1]' \
+    '{"no":"event"}' '{"event":"mark","name":"m1"}' '{"event":"stop","reason":"callended"}' >"$T/vgev"
+run valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+    --error-exitcode=99 redis-pub -u "$REDIS_URL" -m xadd -E 3 <"$T/a.pcm" 3<"$T/vgev"
+expect "valgrind: no errors, no leaks, exit 0" 0 "$rc"
+expect "valgrind: the bad event lines are reported with their numbers" \
+    "redis-pub: warning: events: line 2: not JSON: Invalid numeric literal at EOF at line 1, column 4 (while parsing 'junk')
+redis-pub: warning: events: line 3: not a JSON object
+redis-pub: warning: events: line 4: no \"event\" name, skipped" "$(grep 'events: line' <<<"$err")"
