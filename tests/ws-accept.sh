@@ -296,3 +296,19 @@ kill -TERM $WSA_PID
 wait $WSA_PID
 rc=$?
 expect "valgrind: exit 0, no error or leak" "0 " "$rc $(cat "$T/vg.log")"
+
+# ---- behind a trusted proxy: X-Forwarded-For judged by the allow-list ------
+
+TRUSTED_PROXIES=127.0.0.1/32 EXOTEL_ALLOW_IPS=10.1.2.3/32 start_wsa -- \
+    sh -c 'echo "$REMOTE_ADDR $CLIENT_ADDR"'
+run ws -H 'X-Forwarded-For: 198.51.100.7, 10.1.2.3' /v1/ingest <<<'w'
+expect "trusted proxy: the forwarded client is judged and passed on" "open
+text: 127.0.0.1 10.1.2.3
+close: 1000 handler exited status=0" "$out"
+expect_match "trusted proxy: both addresses logged" "accepted peer=127.0.0.1:[0-9]+ client=10.1.2.3 protocol=exotel auth=ip" "$(cat "$WSA_LOG")"
+run ws /v1/ingest <<<'w'
+expect "trusted proxy without the header: the proxy itself is judged (403)" "1 http: 403" "$rc $(head -n 1 <<<"$out")"
+run ws -H 'X-Forwarded-For: not an address' /v1/ingest <<<'w'
+expect "trusted proxy, malformed header: 400" "1 http: 400" "$rc $(head -n 1 <<<"$out")"
+expect_clean "trusted proxy"
+stop_wsa

@@ -164,6 +164,7 @@ handler_env(struct call *c, char **env, size_t max)
 	    "exotel");
 	ADD("REMOTE_ADDR=%s", h->peer);
 	ADD("REMOTE_PORT=%d", h->peer_port);
+	ADD("CLIENT_ADDR=%s", h->client);
 	ADD("REQUEST_PATH=%s", h->path);
 	ADD("QUERY_STRING=%s", h->query);
 	/* A name without '=' removes the variable (glibc putenv). */
@@ -228,8 +229,10 @@ call_start(struct call *c, struct lws *ws)
 
 	c->ws = ws;
 	c->t_start = c->t_last_rx = now_s();
-	info("call=%s accepted peer=%s:%d protocol=%s auth=%s principal=%s%s%s",
+	info("call=%s accepted peer=%s:%d%s%s protocol=%s auth=%s principal=%s%s%s",
 	    c->id, c->hs.peer, c->hs.peer_port,
+	    strcmp(c->hs.client, c->hs.peer) ? " client=" : "",
+	    strcmp(c->hs.client, c->hs.peer) ? c->hs.client : "",
 	    c->hs.auth.protocol == PROTO_NATIVE ? "native" : "exotel",
 	    c->hs.auth.method, logsafe(c->hs.auth.principal, p1, sizeof p1),
 	    c->hs.auth.tenant[0] ? " tenant=" : "", c->hs.auth.tenant[0] ?

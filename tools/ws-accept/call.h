@@ -21,6 +21,7 @@
 struct handshake {
 	char peer[64];		/* numeric address */
 	int peer_port;
+	char client[64];	/* behind a trusted proxy, the forwarded client */
 	char path[256];
 	char query[1024];	/* decoded arguments joined by '&' */
 	int sample_rate;	/* from ?sample-rate=, or 0 */

@@ -29,14 +29,66 @@ refuse(struct lws *wsi, const struct handshake *hs, enum conn_proto proto,
 	char path[256];
 
 	metrics.conns[proto][res]++;
-	info("refused peer=%s:%d path=%s protocol=%s status=%u reason=\"%s\"",
-	    hs->peer, hs->peer_port, logsafe(hs->path, path, sizeof path),
+	int fwd = hs->client[0] && strcmp(hs->client, hs->peer);
+
+	info("refused peer=%s:%d%s%s path=%s protocol=%s status=%u "
+	    "reason=\"%s\"", hs->peer, hs->peer_port, fwd ? " client=" : "",
+	    fwd ? hs->client : "", logsafe(hs->path, path, sizeof path),
 	    pname[proto], status, why);
 	if (http_error(wsi, status, why, status == 401 ? "www-authenticate:" :
 	    status == 503 ? "retry-after:" : NULL,
 	    status == 401 ? auth_challenge(srv.auth) : "5") < 0)
 		return -1;
 	return 1;
+}
+
+/* The numeric form of an address, into out. */
+static void
+addr_string(const struct sockaddr_storage *sa, char *out, size_t len, int *port)
+{
+	strcpy(out, "?");
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, out, (socklen_t)len);
+		*port = ntohs(in->sin_port);
+	} else if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, out, (socklen_t)len);
+		*port = ntohs(in6->sin6_port);
+	}
+}
+
+/*
+ * The address the allow-list judges: the peer, or behind a trusted proxy
+ * the client its X-Forwarded-For names (auth_client_address).  Fills
+ * *client and hs->client; -1 on a malformed header from a trusted proxy.
+ */
+static int
+client_of(struct lws *wsi, struct handshake *hs,
+    const struct sockaddr_storage *sa, struct sockaddr_storage *client)
+{
+	char *xff = NULL;
+	int n, r, port = 0;
+
+	n = lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+	if (n > 0 && (xff = malloc((size_t)n + 1)) != NULL &&
+	    lws_hdr_copy(wsi, xff, n + 1, WSI_TOKEN_X_FORWARDED_FOR) < 0) {
+		free(xff);
+		xff = NULL;
+	}
+	memset(client, 0, sizeof *client);
+	r = auth_client_address(srv.auth, (const struct sockaddr *)sa, xff,
+	    client);
+	free(xff);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		addr_string(client, hs->client, sizeof hs->client, &port);
+	else
+		snprintf(hs->client, sizeof hs->client, "%s", hs->peer);
+	return 0;
 }
 
 /* The peer's numeric address and port; sa receives the raw address. */
@@ -50,17 +102,7 @@ peer_of(struct lws *wsi, struct handshake *hs, struct sockaddr_storage *sa)
 	strcpy(hs->peer, "?");
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)sa, &sl) < 0)
 		return;
-	if (sa->ss_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, hs->peer, sizeof hs->peer);
-		hs->peer_port = ntohs(in->sin_port);
-	} else if (sa->ss_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, hs->peer, sizeof hs->peer);
-		hs->peer_port = ntohs(in6->sin6_port);
-	}
+	addr_string(sa, hs->peer, sizeof hs->peer, &hs->peer_port);
 }
 
 /*
@@ -96,7 +138,7 @@ int
 upgrade_check(struct lws *wsi)
 {
 	struct handshake hs;
-	struct sockaddr_storage sa;
+	struct sockaddr_storage sa, client;
 	enum conn_proto proto = CP_UNKNOWN;
 	char *authz = NULL, why[160];
 	int n, st;
@@ -134,8 +176,13 @@ upgrade_check(struct lws *wsi)
 		    "bad sample-rate");
 		goto out;
 	}
+	if (client_of(wsi, &hs, &sa, &client) < 0) {
+		st = refuse(wsi, &hs, proto, RES_BAD_REQUEST, 400,
+		    "bad X-Forwarded-For from a trusted proxy");
+		goto out;
+	}
 	why[0] = '\0';
-	st = auth_check(srv.auth, authz, (struct sockaddr *)&sa, &hs.auth,
+	st = auth_check(srv.auth, authz, (struct sockaddr *)&client, &hs.auth,
 	    why, sizeof why);
 	if (st != 0) {
 		metrics_auth_failure(auth_reason(why));
