@@ -211,6 +211,12 @@ redis-pub: warning: gave up: interaction=n frames=0 delivered=0 duration_ms=0 dr
 redis-pub: fatal: redis unreachable for 1 s addr=127.0.0.1:$dead" "$rc
 $err"
 
+# An event flood while Redis is away is bounded too.
+for i in $(seq 1500); do echo '{"event":"dtmf","digit":"1"}'; done >"$T/flood"
+run timeout 20 redis-pub -u "redis://127.0.0.1:$dead" -i fl -W 1 -E 3 <"$T/a.pcm" 3<"$T/flood"
+expect "event flood: bounded, logged once" "111 1" \
+    "$rc $(grep -c '^redis-pub: warning: events backlog full (1000): dropping new events$' <<<"$err")"
+
 # --- input ending mid-sample ------------------------------------------------------
 run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -m xadd -i odd < <(head -c 1001 "$T/a.pcm")
 expect "odd byte: exit 1, warned, the whole samples published" \

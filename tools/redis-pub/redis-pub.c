@@ -38,6 +38,9 @@
 	"[-m publish | spublish | xadd] [-r rate] [-T timeout-ms] " \
 	"[-t tenant-id] [-u url] [-W seconds]"
 
+/* Events waiting for Redis at most (the stop event always gets in). */
+#define EVENT_BACKLOG_MAX 1000
+
 /* After stdin ends, how long the decoder's stop event is waited for. */
 #define EVENT_GRACE_MS 2000
 
@@ -52,6 +55,7 @@ struct call {
 	char *id, *tenant;	/* owned, once resolved */
 	jv stop;		/* the decoder's stop event; owned when have_stop */
 	int have_stop;
+	unsigned long events_dropped;
 	struct entry *cur;	/* the frame being filled; owned */
 	size_t frame_bytes, cur_len;
 	uint64_t seq, samples;
@@ -156,6 +160,14 @@ queue_event(struct call *c, jv v)
 	jv s;
 
 	if (c->events_tpl == NULL) {
+		jv_free(v);
+		return;
+	}
+	/* Events are few; a flood of them (dtmf) must not grow without bound. */
+	if (c->p.q.entries - c->p.q.frames >= EVENT_BACKLOG_MAX && !c->in_eof) {
+		if (c->events_dropped++ == 0)
+			warnx_("events backlog full (%d): dropping new events",
+			    EVENT_BACKLOG_MAX);
 		jv_free(v);
 		return;
 	}
@@ -362,19 +374,24 @@ finish(struct call *c, int64_t now)
 	c->finish_ms = now;
 }
 
+/* The call's totals, one line: "done ..." at the end, "gave up: ..." before a fatal exit. */
 static void
-report(const struct call *c, const char *level)
+report(const struct call *c, int gave_up)
 {
 	const struct pub *p = &c->p;
+	char totals[512];
 
-	(level[0] == 'f' ? warnx_ : info)("%s interaction=%s frames=%llu "
+	snprintf(totals, sizeof totals, "interaction=%s frames=%llu "
 	    "delivered=%llu duration_ms=%llu dropped=%llu rejected=%llu "
-	    "undelivered=%zu connects=%lu", level[0] == 'f' ? "gave up:" : "done",
-	    c->id ? c->id : "-", (unsigned long long)c->seq,
-	    (unsigned long long)p->delivered,
+	    "undelivered=%zu connects=%lu", c->id ? c->id : "-",
+	    (unsigned long long)c->seq, (unsigned long long)p->delivered,
 	    (unsigned long long)(c->samples * 1000 / p->rate),
 	    (unsigned long long)p->q.dropped, (unsigned long long)p->rejected,
 	    p->q.frames, p->cn.connects);
+	if (gave_up)
+		warnx_("gave up: %s", totals);
+	else
+		info("done %s", totals);
 }
 
 static int64_t
@@ -403,7 +420,7 @@ housekeeping(struct call *c, int64_t now)
 	pub_check_timeout(p, now);
 	if (!p->cn.ever_ready) {
 		if (now - c->start_ms >= wait_ms) {
-			report(c, "fatal");
+			report(c, 1);
 			fatal(EXIT_SYSTEM, "redis unreachable for %d s addr=%s",
 			    c->wait_s, url_where(p->cn.url));
 		}
@@ -420,7 +437,7 @@ housekeeping(struct call *c, int64_t now)
 		if (p->q.entries == 0)
 			return -2;
 		if (now >= c->finish_ms + wait_ms) {
-			report(c, "fatal");
+			report(c, 1);
 			fatal(EXIT_SYSTEM, "end of input: messages still "
 			    "undelivered after %d s addr=%s", c->wait_s,
 			    url_where(p->cn.url));
@@ -641,7 +658,7 @@ main(int argc, char *argv[])
 
 	loop(&c, &waitmask);
 
-	report(&c, "done");
+	report(&c, 0);
 	status = c.read_error ? EXIT_SYSTEM : c.odd_byte ? EXIT_BADINPUT : EXIT_OK;
 	q_free(&c.p.q);
 	conn_close(&c.p.cn);
