@@ -312,3 +312,13 @@ run ws -H 'X-Forwarded-For: not an address' /v1/ingest <<<'w'
 expect "trusted proxy, malformed header: 400" "1 http: 400" "$rc $(head -n 1 <<<"$out")"
 expect_clean "trusted proxy"
 stop_wsa
+
+# ---- handshake timeout --------------------------------------------------------
+
+start_wsa -t 1 -- cat
+run timeout 30 bash -c "exec 5<>/dev/tcp/127.0.0.1/$WSA_PORT; printf 'GET /v1/ingest HTTP/1.1\r\n' >&5; cat <&5"
+expect "a request never finished is closed by the handshake timeout" "0" "$rc"
+run timeout 30 bash -c "exec 5<>/dev/tcp/127.0.0.1/$WSA_PORT; cat <&5"
+expect "a silent connection is closed by the handshake timeout" "0" "$rc"
+expect_clean "handshake timeout"
+stop_wsa

@@ -108,6 +108,8 @@ main(int argc, char **argv)
 		ci.iface = srv.cfg.host;
 	ci.protocols = protocols;
 	ci.timeout_secs = (unsigned)srv.cfg.handshake_s;
+	/* lws gives a half-sent request its own 10 s unless told. */
+	ci.timeout_secs_ah_idle = (unsigned)srv.cfg.handshake_s;
 	ci.keepalive_timeout = 5;
 	/* HTTP/1.1 only: WebSocket over h2 has no per-stream flow control here. */
 	ci.alpn = "http/1.1";
