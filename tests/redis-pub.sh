@@ -378,3 +378,18 @@ expect "valgrind: the bad event lines are reported with their numbers" \
     "redis-pub: warning: events: line 2: not JSON: Invalid numeric literal at EOF at line 1, column 4 (while parsing 'junk')
 redis-pub: warning: events: line 3: not a JSON object
 redis-pub: warning: events: line 4: no \"event\" name, skipped" "$(grep 'events: line' <<<"$err")"
+
+# -E that ends without a start: the id is generated then, not at end of input.
+mkfifo "$T/gin"
+env -u INTERACTION_ID -u TENANT_ID REDIS_URL="$REDIS_URL" redis-pub -m xadd -E 3 \
+    <"$T/gin" 3</dev/null 2>"$T/gen.err" &
+GN=$!
+track $GN
+exec 7>"$T/gin"
+feed 0 5
+wait_for 10 grep -q 'generated interaction=' "$T/gen.err" || fail "events end: id generated" "no log line"
+gen=$(sed -n 's/^redis-pub: info: no interaction id given: generated interaction=//p' "$T/gen.err")
+wait_for 10 xlen_is "$P" "audio:$gen" 5 || fail "events end: frames published before end of input" "xlen short"
+exec 7>&-
+finished $GN
+expect "events end: exit 0, all frames under the generated id" "0 5" "$? $(redis-cli -p $P xlen "audio:$gen")"

@@ -291,7 +291,7 @@ end_input(struct call *c, int64_t now)
 		c->cur = NULL;
 		c->cur_len = 0;
 	}
-	info("end of input frames=%llu duration_ms=%llu backlog=%zu",
+	info("end of input frames=%llu duration_ms=%llu unacknowledged=%zu",
 	    (unsigned long long)c->seq,
 	    (unsigned long long)(c->samples * 1000 / c->p.rate), c->p.q.frames);
 }
@@ -506,8 +506,12 @@ loop(struct call *c, const sigset_t *waitmask)
 		}
 		now = now_ms();
 		/* Events first: a start that is there goes before the audio. */
-		if (iev >= 0 && pfd[iev].revents)
+		if (iev >= 0 && pfd[iev].revents) {
 			ev_read(&c->ev, on_event, c);
+			/* Events ended without a start: nobody will name the call. */
+			if (c->ev.fd < 0 && !c->p.resolved)
+				resolve(c, NULL, NULL);
+		}
 		if (iin >= 0 && pfd[iin].revents)
 			read_stdin(c, now);
 		if (ire >= 0 && (pfd[ire].revents || !(pfd[ire].events & POLLIN))) {
