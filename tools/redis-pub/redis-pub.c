@@ -56,6 +56,7 @@ struct call {
 	jv stop;		/* the decoder's stop event; owned when have_stop */
 	int have_stop;
 	unsigned long events_dropped;
+	unsigned long drop_warned;	/* connects + 1 when the drop was logged */
 	struct entry *cur;	/* the frame being filled; owned */
 	size_t frame_bytes, cur_len;
 	uint64_t seq, samples;
@@ -248,9 +249,12 @@ push_frame(struct call *c, size_t len)
 	c->samples += len / 2;
 	c->cur = NULL;
 	c->cur_len = 0;
-	if (q_push(&c->p.q, e) && c->p.q.dropped == 1)
+	/* Once per outage (per connection made), the totals say the rest. */
+	if (q_push(&c->p.q, e) && c->drop_warned != c->p.cn.connects + 1) {
+		c->drop_warned = c->p.cn.connects + 1;
 		warnx_("backlog full: dropping the oldest frames frames=%zu",
 		    c->p.q.max_frames);
+	}
 }
 
 /* Cut n bytes of PCM (borrowed) into frames; each is queued when complete. */
