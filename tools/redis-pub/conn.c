@@ -187,13 +187,14 @@ conn_io(struct conn *cn, short revents, int64_t now_ms)
 	return 0;
 }
 
-int
-conn_send(struct conn *cn, int argc, const char **argv,
-    const size_t *argvlen, int64_t now_ms)
+void
+conn_append(struct conn *cn, int argc, const char **argv,
+    const size_t *argvlen)
 {
+	/* hiredis fails an append only when memory runs out. */
 	if (redisAppendCommandArgv(cn->c, argc, argv, argvlen) != REDIS_OK)
-		return fail_ctx(cn, now_ms);
-	return conn_flush(cn, now_ms);
+		fatal(EXIT_SYSTEM, "unable to queue a redis command: %s",
+		    cn->c->errstr);
 }
 
 static void

@@ -57,12 +57,12 @@ void conn_tick(struct conn *cn, int64_t now_ms);
 int conn_io(struct conn *cn, short revents, int64_t now_ms);
 
 /*
- * Append a command (argv borrowed, copied into the output buffer) and try
- * to write it at once, so a frame leaves as soon as it exists.  READY
- * only.  Returns 0 or -1 (DOWN now).
+ * Append a command (argv borrowed, copied into hiredis's output buffer)
+ * for the next conn_flush().  READY only.  Exits EXIT_SYSTEM when memory
+ * runs out.
  */
-int conn_send(struct conn *cn, int argc, const char **argv,
-    const size_t *argvlen, int64_t now_ms);
+void conn_append(struct conn *cn, int argc, const char **argv,
+    const size_t *argvlen);
 
 /* Flush what is buffered.  Returns 0 or -1 (DOWN now). */
 int conn_flush(struct conn *cn, int64_t now_ms);

@@ -68,10 +68,7 @@ pub_pump(struct pub *p, int64_t now_ms)
 		return;
 	while (p->q.inflight < PUB_WINDOW && (e = q_unsent(&p->q)) != NULL) {
 		argc = command(p, e, argv, len, maxlen, sizeof maxlen);
-		/* Appending only fails when memory runs out. */
-		if (redisAppendCommandArgv(p->cn.c, argc, argv, len) != REDIS_OK)
-			fatal(EXIT_SYSTEM, "unable to queue a redis command: %s",
-			    p->cn.c->errstr);
+		conn_append(&p->cn, argc, argv, len);
 		q_mark_sent(&p->q, now_ms);
 		n++;
 	}
