@@ -23,11 +23,13 @@ start_wsa() {
 	track $WSA_PID
 	read -r _ <"$T/ready$wsa_n"
 	curl -sk -o /dev/null "http://127.0.0.1:$WSA_PORT/health"
+	wait_for 5 sh -c "[ \$(ls -l /proc/$WSA_PID/fd | grep -c socket:) = 1 ]"
 	WSA_FDS=$(ls /proc/$WSA_PID/fd | wc -l)
 }
 stop_wsa() { kill -TERM "$WSA_PID" 2>/dev/null; wait "$WSA_PID"; }
 expect_clean() {
 	wait_for 15 sh -c "[ \$(ps -o pid= --ppid $WSA_PID | wc -l) = 0 ]"
+	wait_for 5 sh -c "[ \$(ls /proc/$WSA_PID/fd | wc -l) = $WSA_FDS ]"
 	expect "$1: no child or zombie left, descriptors back" "0 $WSA_FDS" \
 	    "$(ps -o pid= --ppid "$WSA_PID" | wc -l) $(ls /proc/$WSA_PID/fd | wc -l)"
 }

@@ -23,8 +23,10 @@ start_wsa() {
 	WSA_PID=$!
 	track $WSA_PID
 	read -r _ <"$T/ready$wsa_n"
-	# Idle count once the readiness descriptor is surely closed.
+	# Idle count once the readiness descriptor is surely closed and the
+	# server has seen curl's connection go (only the listener left).
 	curl -s -o /dev/null "http://127.0.0.1:$WSA_PORT/health"
+	wait_for 5 sh -c "[ \$(ls -l /proc/$WSA_PID/fd | grep -c socket:) = 1 ]"
 	WSA_FDS=$(ls /proc/$WSA_PID/fd | wc -l)
 }
 
@@ -41,12 +43,14 @@ zombies() { ps -o stat= --ppid "$WSA_PID" | grep -c Z; }
 
 # After the calls: no call left, no child, no zombie, descriptors back.
 expect_clean() {
+	local fds
 	wait_for 15 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 0 ]"
 	wait_for 5 sh -c "[ \$(ps -o pid= --ppid $WSA_PID | wc -l) = 0 ]"
+	wait_for 5 sh -c "[ \$(ls /proc/$WSA_PID/fd | wc -l) = $WSA_FDS ]"
+	fds=$(ls /proc/$WSA_PID/fd | wc -l)
+	expect "$1: descriptors back to idle" "$WSA_FDS" "$fds"
 	expect "$1: no call, child or zombie left" "0 0 0" \
 	    "$(active) $(children) $(zombies)"
-	expect "$1: descriptors back to idle" "$WSA_FDS" \
-	    "$(ls /proc/$WSA_PID/fd | wc -l)"
 }
 
 # ---- usage and configuration ------------------------------------------
