@@ -15,7 +15,7 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 tone -r 8000 -f 1000 -n 4000 >"$T/t8"
 
 ## Length: N samples in, round(N * out / in) out, tiny N included.
-for q in medium fir best fastest; do
+for q in medium fir speex best fastest; do
 	for pair in 8000:24000 16000:24000 24000:16000 44100:24000 48000:24000 8000:11025; do
 		i=${pair%:*} o=${pair#*:} bad=
 		for n in 0 1 2 3 4 5 7 160 161 1001; do
@@ -41,7 +41,7 @@ expect "length 60 minutes 8k->24k q=fir" $((2 * 24000 * 3600)) "$got"
 ## signal, not padding.  1 kHz at 8 kHz, 8m + 3 samples: the last input
 ## sample is a crest (16384); the last three outputs, up to 1/3 input
 ## sample past it, are all well above 2000 (about 5000 at the lowest).
-for q in medium fir best fastest; do
+for q in medium fir speex best fastest; do
 	v=$(tone -r 8000 -f 1000 -n 8003 | resample -q $q -i 8000 2>&1 | tail -c 6 |
 	    od -An -td2 -v -w2 | tr -d ' ' | tr '\n' ' ')
 	if echo $v | awk '{ for (i = 1; i <= 3; i++) if ($i < 2000) exit 1 }'; then
@@ -52,7 +52,7 @@ for q in medium fir best fastest; do
 done
 
 ## SNR against the ideal rendering (nothing fitted, so alignment counts).
-for q in medium fir best; do
+for q in medium fir speex best; do
 	for i in 8000 16000; do
 		for f in 300 1000 3100; do
 			tone -r $i -f $f -n $i | resample -q $q -i $i -o 24000 >"$T/out"
@@ -67,8 +67,8 @@ for q in medium fir best; do
 	done
 done
 
-## The default (medium) and fir keep the phone band at 80 dB or better.
-for q in medium fir; do
+## The default (medium), fir and speex keep 3.1 kHz at 80 dB or better.
+for q in medium fir speex; do
 	r=$(tone -r 8000 -f 3100 -n 8000 | resample -q $q -i 8000 | snr -r 24000 -f 3100 -s 30)
 	if at_least "$(echo "$r" | field snr)" 80; then
 		pass "snr >= 80 dB q=$q 8000->24000 f=3100"
@@ -77,16 +77,18 @@ for q in medium fir; do
 	fi
 done
 
-## fir's pass band reaches 3.4 kHz at 8 kHz input, as its man page says.
-r=$(tone -r 8000 -f 3400 -n 8000 | resample -q fir -i 8000 | snr -r 24000 -f 3400 -s 30)
-if at_least "$(echo "$r" | field snr)" 75; then
-	pass "snr >= 75 dB q=fir 8000->24000 f=3400"
-else
-	fail "snr >= 75 dB q=fir 8000->24000 f=3400" "$r"
-fi
+## fir's and speex's pass band reaches 3.4 kHz at 8 kHz input (man page).
+for q in fir speex; do
+	r=$(tone -r 8000 -f 3400 -n 8000 | resample -q $q -i 8000 | snr -r 24000 -f 3400 -s 30)
+	if at_least "$(echo "$r" | field snr)" 75; then
+		pass "snr >= 75 dB q=$q 8000->24000 f=3400"
+	else
+		fail "snr >= 75 dB q=$q 8000->24000 f=3400" "$r"
+	fi
+done
 
 ## Phase: the fitted time shift of a tone is zero (to 1/100 sample).
-for q in medium fir best fastest; do
+for q in medium fir speex best fastest; do
 	for i in 8000 16000; do
 		r=$(tone -r $i -f 1000 -n $i | resample -q $q -i $i | snr -r 24000 -f 1000 -s 30)
 		lag=$(echo "$r" | field lag)
@@ -108,7 +110,7 @@ fi
 
 ## A 10-minute tone keeps its phase to the end (no drift).
 tone -r 8000 -f 1000 -n 4800000 >"$T/long"
-for q in medium fir; do
+for q in medium fir speex; do
 	r=$(resample -q $q -i 8000 <"$T/long" | tail -c 48000 | snr -r 24000 -f 1000 -s 30)
 	if at_least "$(echo "$r" | field snr)" 80; then
 		pass "no drift: last second of 10 minutes q=$q"
@@ -123,7 +125,7 @@ rm -f "$T/long"
 ## 24 kHz every sample inside a half period keeps its sign.
 { printf '\377\177%.0s' $(seq 20); printf '\000\200%.0s' $(seq 20); } >"$T/period"
 for i in $(seq 200); do cat "$T/period"; done >"$T/square"
-for q in medium fir; do
+for q in medium fir speex; do
 	r=$(resample -q $q -i 8000 <"$T/square" | od -An -td2 -v -w2 | awk '
 	    NR > 120 && NR < 23880 {
 		m = (NR - 1) % 120
@@ -139,7 +141,7 @@ done
 ## Reads of random size (odd bytes, half samples) give the same bytes.
 tone -r 8000 -f 3100 -n 4000 >"$T/t8b"
 tone -r 16000 -f 3100 -n 8000 >"$T/t16"
-for q in medium fir best fastest; do
+for q in medium fir speex best fastest; do
 	for f in t8b t16; do
 		i=$([ $f = t16 ] && echo 16000 || echo 8000)
 		resample -q $q -i $i <"$T/$f" >"$T/whole"
@@ -164,7 +166,7 @@ fi
 ## Output leaves while the input is still open: only the look-ahead
 ## (H input samples) is held back.  feedhold blocks until that much came.
 tone -r 8000 -f 1000 -n 800 >"$T/short"
-for qh in fir:20 medium:47 fastest:20 best:144; do
+for qh in fir:20 speex:32 medium:47 fastest:20 best:144; do
 	q=${qh%:*} h=${qh#*:}
 	run feedhold -b $((2 * 3 * (800 - h))) -- resample -q $q -i 8000 <"$T/short"
 	expect "holds back $h input samples only q=$q" "got=$((2 * 3 * (800 - h)))
@@ -180,7 +182,7 @@ resample -i 8000 -o 8000 <"$T/odd" >"$T/out" 2>"$T/err"
 expect "odd byte in a copy: warning, exit 0, the whole sample copied" "0|$W|0100" "$?|$(cat "$T/err")|$(od -An -tx1 <"$T/out" | tr -d ' \n')"
 
 ## Usage errors: exit 100 and a reason.
-U="usage: resample [-i rate] [-o rate] [-q best|medium|fastest|fir]"
+U="usage: resample [-i rate] [-o rate] [-q best|medium|fastest|fir|speex]"
 run resample -x -i 8000 </dev/null
 expect "unknown option" "100|resample: invalid option -- 'x'
 $U" "$rc|$err"
@@ -191,7 +193,7 @@ expect "rate with junk" "100|resample: fatal: invalid input rate: 8000x (want an
 run resample -i 8000 -o 192001 </dev/null
 expect "output rate above range" "100|resample: fatal: invalid output rate: 192001 (want an integer from 1000 to 192000)" "$rc|$err"
 run resample -i 8000 -q slow </dev/null
-expect "bad quality" "100|resample: fatal: invalid quality: slow (want best, medium, fastest or fir)" "$rc|$err"
+expect "bad quality" "100|resample: fatal: invalid quality: slow (want best, medium, fastest, fir or speex)" "$rc|$err"
 run env -u SAMPLE_RATE resample </dev/null
 expect "no input rate" "100|resample: fatal: no input rate: give -i or set SAMPLE_RATE" "$rc|$err"
 run resample -i 8000 extra </dev/null
@@ -221,7 +223,7 @@ expect "RESAMPLE_RATE is the output rate" $((2 * 4000 * 2)) "$(RESAMPLE_RATE=160
 run env SAMPLE_RATE=nonsense RESAMPLE_QUALITY=slow RESAMPLE_RATE=0 resample -i 8000 -o 16000 -q fir </dev/null
 expect "options given: the environment is not read" "0||" "$rc|$out|$err"
 run env RESAMPLE_QUALITY=slow resample -i 8000 </dev/null
-expect "bad RESAMPLE_QUALITY is a usage error" "100|resample: fatal: invalid quality: slow (want best, medium, fastest or fir)" "$rc|$err"
+expect "bad RESAMPLE_QUALITY is a usage error" "100|resample: fatal: invalid quality: slow (want best, medium, fastest, fir or speex)" "$rc|$err"
 
 ## A reader that goes away: reported with the call id, exit 111.
 tone -r 8000 -f 1000 -n 80000 >"$T/t10"
@@ -234,7 +236,7 @@ expect "EPIPE in a copy: exit 111" "111|resample: fatal: unable to write to stdo
 
 ## No leaks or invalid accesses on odd and tiny inputs.
 if command -v valgrind >/dev/null; then
-	for q in medium fir; do
+	for q in medium fir speex; do
 		for n in 1 3 3001; do
 			head -c $n "$T/t8" | valgrind -q --leak-check=full --errors-for-leak-kinds=all \
 			    --error-exitcode=99 resample -q $q -i 8000 >/dev/null 2>"$T/vg"

@@ -21,6 +21,7 @@ enum quality {
 	Q_MEDIUM,	/* libsamplerate SRC_SINC_MEDIUM_QUALITY */
 	Q_FASTEST,	/* libsamplerate SRC_SINC_FASTEST */
 	Q_FIR,		/* our own polyphase Kaiser FIR (fir.c) */
+	Q_SPEEX,	/* speexdsp's resampler, quality 4 (spx.c) */
 	Q_UNSET		/* not chosen yet (option parsing) */
 };
 
@@ -50,5 +51,6 @@ struct conv {
  */
 struct conv *src_conv_new(enum quality q, long in, long out, const char **why);
 struct conv *fir_conv_new(long in, long out, const char **why);
+struct conv *spx_conv_new(long in, long out, const char **why);
 
 #endif

@@ -8,7 +8,8 @@
  * delay is not a shift of the output, only a hold-back of the last few
  * milliseconds until more input or EOF arrives).  Same rate in and out is
  * a byte-for-byte copy.  Engines: libsamplerate (src.c, the default, at
- * SRC_SINC_MEDIUM_QUALITY) or our polyphase FIR (fir.c, -q fir).
+ * SRC_SINC_MEDIUM_QUALITY), our polyphase FIR (fir.c, -q fir) or
+ * speexdsp's resampler (spx.c, -q speex).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -22,14 +23,14 @@
 #include "num.h"
 #include "sink.h"
 
-#define USAGE "resample [-i rate] [-o rate] [-q best|medium|fastest|fir]"
+#define USAGE "resample [-i rate] [-o rate] [-q best|medium|fastest|fir|speex]"
 
 /* Bytes per read: what arrives is converted at once, whatever its size. */
 #define READ_BYTES 32768
 
 static const char *const qname[] = {
 	[Q_BEST] = "best", [Q_MEDIUM] = "medium", [Q_FASTEST] = "fastest",
-	[Q_FIR] = "fir"
+	[Q_FIR] = "fir", [Q_SPEEX] = "speex"
 };
 
 static enum quality
@@ -40,8 +41,8 @@ parse_quality(const char *s)
 	for (i = 0; i < sizeof qname / sizeof qname[0]; i++)
 		if (strcmp(s, qname[i]) == 0)
 			return (enum quality)i;
-	fatal(EXIT_USAGE, "invalid quality: %s (want best, medium, fastest "
-	    "or fir)", s);
+	fatal(EXIT_USAGE, "invalid quality: %s (want best, medium, fastest, "
+	    "fir or speex)", s);
 }
 
 /* Same rate: copy whole samples through; a trailing odd byte is held. */
@@ -146,8 +147,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sink_init(&sk, 1);
 	if (in != out) {
-		c = q == Q_FIR ? fir_conv_new(in, out, &why) :
-		    src_conv_new(q, in, out, &why);
+		if (q == Q_FIR)
+			c = fir_conv_new(in, out, &why);
+		else if (q == Q_SPEEX)
+			c = spx_conv_new(in, out, &why);
+		else
+			c = src_conv_new(q, in, out, &why);
 		if (c == NULL)
 			fatal(EXIT_USAGE, "quality %s cannot convert %ld to "
 			    "%ld: %s", qname[q], in, out, why);
