@@ -107,7 +107,7 @@ design(struct fir_conv *f, double fc, double beta)
 			row[j] = h * w;
 			sum += row[j];
 		}
-		/* Unit gain at DC for every phase: no ripple at the frame rate. */
+		/* Unit gain at DC for every phase: no ripple at 1/L steps. */
 		for (j = 0; j < f->taps; j++)
 			f->coef[p * f->taps + j] = (float)(row[j] / sum);
 	}

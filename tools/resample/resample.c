@@ -115,7 +115,8 @@ main(int argc, char **argv)
 			in = opt_int("input rate", optarg, RATE_MIN, RATE_MAX);
 			break;
 		case 'o':
-			out = opt_int("output rate", optarg, RATE_MIN, RATE_MAX);
+			out = opt_int("output rate", optarg, RATE_MIN,
+			    RATE_MAX);
 			break;
 		case 'q':
 			q = parse_quality(optarg);

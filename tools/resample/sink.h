@@ -14,7 +14,7 @@
 struct sink {
 	int fd;
 	uint64_t emitted;	/* samples accepted so far */
-	uint64_t limit;		/* accept no more than this (UINT64_MAX: open) */
+	uint64_t limit;		/* accept no more (UINT64_MAX: no cap yet) */
 	size_t used;		/* bytes waiting in buf */
 	uint8_t buf[SINK_BYTES];
 };

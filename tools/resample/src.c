@@ -57,7 +57,8 @@ run(struct src_conv *s, const float *in, size_t n, int eof, struct sink *sk)
 		d.src_ratio = s->ratio;
 		d.end_of_input = eof;
 		if ((err = src_process(s->st, &d)) != 0)
-			fatal(EXIT_SYSTEM, "libsamplerate: %s", src_strerror(err));
+			fatal(EXIT_SYSTEM, "libsamplerate: %s",
+			    src_strerror(err));
 		if (d.output_frames_gen > 0) {
 			src_float_to_short_array(s->fout, s->sout,
 			    (int)d.output_frames_gen);
