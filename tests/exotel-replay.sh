@@ -3,7 +3,8 @@
 source "$(dirname "$0")/lib.sh"
 
 CAP=$FIXTURES/twilio-stream1.ndjson
-R=exotel-replay
+# REPLAY="valgrind -q --error-exitcode=99 exotel-replay" runs every case under valgrind.
+R=${REPLAY:-exotel-replay}
 
 # start_sink NAME [ws-sink options]: sets PORT and S (its directory).
 start_sink() {
@@ -15,6 +16,22 @@ start_sink() {
 	track $!
 	wait_for 10 test -e "$S/ready" || echo "ws-sink did not start"
 	URL=ws://127.0.0.1:$PORT/v1/ingest
+}
+
+# settle: wait until ws-sink has logged the end of every connection it
+# took, so that its files are complete when a case reads them.
+settle() {
+	wait_for 5 sh -c '[ "$(grep -cE "^[0-9]+ (open|refused)" "$1")" -le \
+	    "$(grep -cE "^[0-9]+ closed" "$1")" ]' sh "$S/log"
+}
+
+# run CMD...: lib.sh's run, then settle.
+run() {
+	"$@" >"$T/.out" 2>"$T/.err"
+	rc=$?
+	[ -n "${S:-}" ] && [ -e "$S/log" ] && settle
+	out=$(cat "$T/.out")
+	err=$(cat "$T/.err")
 }
 
 # same NAME FILE1 FILE2: byte-identical files.
@@ -50,7 +67,9 @@ same "CRLF capture: sent without the CR" "$CAP" "$S/1.msg"
 
 # A pipe names its format; read as it comes.
 cat "$CAP" | $R -q -x 0 -w 0 -F ndjson "$URL" >"$T/out" 2>"$T/err"
-expect "capture from a pipe: exit 0" "0 " "$? $(cat "$T/err")"
+rc=$?
+settle
+expect "capture from a pipe: exit 0" "0 " "$rc $(cat "$T/err")"
 same "capture from a pipe: byte-identical" "$CAP" "$S/2.msg"
 run sh -c "cat '$CAP' | $R -q -x 0 -w 0 '$URL'"
 expect "pipe without -F: usage error" "100 exotel-replay: fatal: input is a pipe: name its format with -F ndjson, pcm or mulaw" "$rc $err"
@@ -282,3 +301,16 @@ expect "-N, payload not base64: what came before was sent" '{"event":"start","in
 0 message type=binary bytes=3 frames=1' "$(head -n 1 "$S/0.msg"; grep '^0 message type=binary' "$S/log")"
 EXOTEL_REPLAY_BASIC_AUTH=env:secret run $R -q -x 0 -w 0 "$URL" "$T/1s.pcm"
 expect "Basic from EXOTEL_REPLAY_BASIC_AUTH" "0 1 open uri=/v1/ingest auth=Basic ZW52OnNlY3JldA==" "$rc $(grep '^1 open' "$S/log")"
+
+# --- signals --------------------------------------------------------------
+start_sink sig
+$R -q "$URL" "$CAP" >"$T/out" 2>"$T/err" &
+rp=$!
+track $rp
+wait_for 10 grep -q '^0 message' "$S/log"
+kill -TERM $rp
+wait $rp
+rc=$?
+wait_for 5 grep -q '^0 closed' "$S/log"
+expect "SIGTERM: calls closed with 1001, exit 143" "143 exotel-replay: fatal: call=0 interrupted by signal 15 0 peer-close code=1001 reason=" \
+    "$rc $(cat "$T/err") $(grep '^0 peer-close' "$S/log")"

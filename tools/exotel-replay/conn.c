@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@ static struct lws_context *ctx;
 static struct call *calls;
 static int active;			/* calls not finished */
 static int stopping;			/* stdout failed, or -t expired */
+static volatile sig_atomic_t got_signal;	/* SIGINT or SIGTERM */
+static int hanging_up;			/* closing every call for a signal */
 static int out_failed;
 static int log_fd = -1;			/* -L */
 static lws_sorted_usec_list_t sul_timeout;
@@ -178,6 +181,46 @@ abort_now(lws_sorted_usec_list_t *sul)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+/*
+ * Signal handlers set a flag; hang_up() does the work.  poll() is never
+ * restarted after a handler, so lws_service() returns and the loop sees
+ * the flag.
+ */
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/*
+ * The first SIGINT or SIGTERM closes every call with 1001 (going away),
+ * as a caller hanging up would; the default disposition is back for a
+ * second one.
+ */
+static void
+hang_up(void)
+{
+	int i;
+
+	hanging_up = 1;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	info("signal=%d closing %d calls", (int)got_signal, active);
+	for (i = 0; i < opt.ncalls; i++) {
+		struct call *c = &calls[i];
+
+		if (c->state == ST_DONE)
+			continue;
+		call_fail(c, 128 + (int)got_signal, "interrupted by signal %d",
+		    (int)got_signal);
+		if (c->state == ST_STREAMING || c->state == ST_LINGER) {
+			lws_sul_cancel(&c->sul_send);
+			c->state = ST_CLOSING;
+			want_write(c);
+		}
+	}
+}
+
 static void
 all_timeout(lws_sorted_usec_list_t *sul)
 {
@@ -291,7 +334,9 @@ writeable(struct call *c)
 	size_t n;
 
 	if (c->state == ST_CLOSING) {
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		lws_close_reason(c->wsi, hanging_up ?
+		    LWS_CLOSE_STATUS_GOINGAWAY : LWS_CLOSE_STATUS_NORMAL,
+		    NULL, 0);
 		return -1;
 	}
 	if (c->state != ST_STREAMING)
@@ -397,7 +442,7 @@ static void
 established(struct call *c)
 {
 	c->t0 = mono_us();
-	c->state = ST_STREAMING;
+	c->state = hanging_up ? ST_CLOSING : ST_STREAMING;
 	info("call=%d connected", c->index);
 	if (opt.abort_ms >= 0)
 		lws_sul_schedule(ctx, 0, &c->sul_abort, abort_now,
@@ -609,7 +654,11 @@ replay_run(const char *url, const struct input *in)
 			finish(&calls[i]);
 		}
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	while (active > 0 && !stopping) {
+		if (got_signal && !hanging_up)
+			hang_up();
 		nap();
 		if (lws_service(ctx, 0) < 0)
 			break;
