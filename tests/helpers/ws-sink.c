@@ -93,7 +93,8 @@ request(struct lws *wsi, char *uri, size_t urilen, char *auth, size_t alen)
 		snprintf(uri + u, urilen - u, "%c%.*s", i ? '&' : '?', n, arg);
 		u = strlen(uri);
 	}
-	if (lws_hdr_copy(wsi, auth, (int)alen, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
+	if (lws_hdr_copy(wsi, auth, (int)alen,
+	    WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
 		snprintf(auth, alen, "-");
 }
 

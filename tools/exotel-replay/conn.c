@@ -33,11 +33,11 @@ struct call {
 	enum state state;
 	lws_sorted_usec_list_t sul_send, sul_abort, sul_linger;
 	int64_t t0;			/* monotonic us at the upgrade */
-	int64_t base_ms;		/* media time of the first timed message */
+	int64_t base_ms;		/* media time of the first timed one */
 	int oversize;			/* -O message still to send */
 	int write_failed;		/* lws_write failed */
 	int status;			/* this call's exit status */
-	char why[320];			/* why it failed, for the last log line */
+	char why[320];			/* why it failed, for the log */
 	int peer_code;			/* close code the server sent, 0 none */
 	char peer_reason[128];
 	char *rx;			/* owned; text message being received */
@@ -229,8 +229,8 @@ all_timeout(lws_sorted_usec_list_t *sul)
 	(void)sul;
 	for (i = 0; i < opt.ncalls; i++)
 		if (calls[i].state != ST_DONE)
-			call_fail(&calls[i], EXIT_SYSTEM, "timed out after %d s "
-			    "(-t)", opt.timeout_s);
+			call_fail(&calls[i], EXIT_SYSTEM,
+			    "timed out after %d s (-t)", opt.timeout_s);
 	stopping = 1;
 	lws_cancel_service(ctx);
 }
@@ -483,8 +483,8 @@ closed(struct call *c)
 			    "messages%s: code=1006 (no close frame)", c->nsent,
 			    c->write_failed ? " (send failed)" : "");
 		else
-			call_fail(c, EXIT_SYSTEM, "server closed the call after "
-			    "%lu messages, before the end of input: %s "
+			call_fail(c, EXIT_SYSTEM, "server closed the call "
+			    "after %lu messages, before the end of input: %s "
 			    "reason=\"%s\"", c->nsent, code, c->peer_reason);
 		break;
 	}
@@ -619,7 +619,8 @@ replay_run(const char *url, const struct input *in)
 		info.client_ssl_ca_filepath = opt.ca;
 	}
 	if ((ctx = lws_create_context(&info)) == NULL)
-		fatal(EXIT_SYSTEM, "unable to create the libwebsockets context");
+		fatal(EXIT_SYSTEM, "unable to create a libwebsockets "
+		    "context");
 
 	if ((calls = calloc((size_t)opt.ncalls, sizeof *calls)) == NULL)
 		fatal_sys(EXIT_SYSTEM, "unable to allocate calls");
@@ -649,8 +650,8 @@ replay_run(const char *url, const struct input *in)
 		/* A NULL return has already called CONNECTION_ERROR, or not. */
 		if (!lws_client_connect_via_info(&ci) &&
 		    calls[i].state != ST_DONE) {
-			call_fail(&calls[i], EXIT_SYSTEM, "unable to connect to "
-			    "%s", hosthdr);
+			call_fail(&calls[i], EXIT_SYSTEM,
+			    "unable to connect to %s", hosthdr);
 			finish(&calls[i]);
 		}
 	}

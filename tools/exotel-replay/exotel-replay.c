@@ -95,8 +95,8 @@ main(int argc, char **argv)
 	opt.ca = env_get("EXOTEL_REPLAY_CA_FILE");
 	if ((params = calloc((size_t)argc + 1, sizeof *params)) == NULL)
 		fatal_sys(EXIT_SYSTEM, "unable to allocate");
-	while ((ch = getopt(argc, argv, "A:a:C:c:F:f:hi:kL:Nn:O:p:qr:T:t:u:vw:x:"))
-	    != -1) {
+	while ((ch = getopt(argc, argv,
+	    "A:a:C:c:F:f:hi:kL:Nn:O:p:qr:T:t:u:vw:x:")) != -1) {
 		switch (ch) {
 		case 'A':
 			opt.tenant = optarg;
@@ -136,7 +136,8 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			if (optarg[0] == '=' || !strchr(optarg, '='))
-				fatal(EXIT_USAGE, "invalid -p: want name=value");
+				fatal(EXIT_USAGE,
+				    "invalid -p: want name=value");
 			params[np++] = optarg;
 			break;
 		case 'q':

@@ -56,7 +56,7 @@ fill(struct reader *r)
 	if (r->cap - r->end < READ_CHUNK) {
 		r->cap = r->cap ? r->cap * 2 : 2 * READ_CHUNK;
 		if ((r->buf = realloc(r->buf, r->cap)) == NULL)
-			fatal_sys(EXIT_SYSTEM, "unable to allocate input buffer");
+			fatal_sys(EXIT_SYSTEM, "unable to allocate");
 	}
 	want = r->cap - r->end;
 	if (r->limit >= 0 && (off_t)want > r->limit)
@@ -178,7 +178,8 @@ parse_wav(struct input *in, struct reader *r)
 		pos += 8 + (size_t)len + (len & 1);
 	}
 	if (ch != 1)
-		fatal(EXIT_BADINPUT, "WAV input must be mono (channels=%u)", ch);
+		fatal(EXIT_BADINPUT, "WAV input must be mono (channels=%u)",
+		    ch);
 	if ((fmt == 1 || fmt == 0xfffe) && bits == 16)
 		in->format = FMT_PCM;
 	else if (fmt == 7 && bits == 8)

@@ -347,8 +347,8 @@ again:
 			jv pl = member(media, "payload");
 
 			if (jv_get_kind(pl) == JV_KIND_STRING)
-				s->media_ms = m->due_ms + payload_ms(s,
-				    (size_t)jv_string_length_bytes(jv_copy(pl)));
+				s->media_ms = m->due_ms + payload_ms(s, (size_t)
+				    jv_string_length_bytes(jv_copy(pl)));
 			jv_free(pl);
 		}
 		if (opt.native) {
@@ -363,8 +363,8 @@ again:
 				goto again;
 			}
 			if (r < 0) {
-				snprintf(s->err, sizeof s->err, "line %ld: media "
-				    "payload is not base64", s->rd.line);
+				snprintf(s->err, sizeof s->err, "line %ld: "
+				    "media payload is not base64", s->rd.line);
 				return -1;
 			}
 			return 1;
@@ -531,7 +531,8 @@ wrapped_next(struct source *s, struct outmsg *m)
 		jv_free(q);
 		outmsg_set(m, buf, (size_t)n < sizeof buf ? (size_t)n :
 		    sizeof buf - 1);
-		m->due_ms = (int64_t)(s->samples * 1000 / (uint64_t)s->in->rate);
+		m->due_ms = (int64_t)(s->samples * 1000 /
+		    (uint64_t)s->in->rate);
 		return 1;
 	}
 	return 0;
