@@ -131,6 +131,13 @@ expect "native capture: start from the capture's ids" '0 {"event":"start","inter
 tail -c +$(( $(head -n 1 "$S/8.msg" | wc -c) + 1 )) "$S/8.msg" >"$T/back.pcm"
 same "native capture: the mu-law decoded to PCM16" "$T/speech.pcm" "$T/back.pcm"
 
+# Twilio's outbound track (what the caller hears) is not the caller's audio.
+sed '/"chunk":"5"/{p;s/"inbound"/"outbound"/;s/"payload":"[^"]*"/"payload":"AAAAAAAA"/}' "$CAP" >"$T/tracks.ndjson"
+run $R -q -x 0 -w 0 -N "$URL" "$T/tracks.ndjson"
+tail -c +$(( $(head -n 1 "$S/9.msg" | wc -c) + 1 )) "$S/9.msg" >"$T/back.pcm"
+expect "native capture: outbound track in the input, exit 0" "0 1" "$rc $(grep -c '"outbound"' "$T/tracks.ndjson")"
+same "native capture: only the inbound audio sent" "$T/speech.pcm" "$T/back.pcm"
+
 # --- pacing (lower bounds only: sends may be late, never early) ----------
 # span: microseconds from the first media message sent to the last.
 span() { awk '$2 != "-" { if (!f) f = $4; l = $4 } END { print l - f }' "$1"; }

@@ -147,6 +147,7 @@ static jv
 capture_start(struct source *s, jv msg)
 {
 	jv st = member(msg, "start"), fmt, enc;
+	char keep[sizeof s->callid];
 	long long rate;
 	int rewrite = opt.ncalls > 1 || opt.id;
 
@@ -164,6 +165,7 @@ capture_start(struct source *s, jv msg)
 	    rate >= RATE_MIN && rate <= RATE_MAX)
 		s->cap_rate = (int)rate;
 	jv_free(fmt);
+	snprintf(keep, sizeof keep, "%s", s->callid);
 	s->callid[0] = '\0';
 	if (jv_get_kind(st) == JV_KIND_OBJECT) {
 		if (rewrite) {
@@ -207,6 +209,9 @@ capture_start(struct source *s, jv msg)
 			jv_free(st);
 	} else
 		jv_free(st);
+	/* A start without ids keeps the default one (native needs one). */
+	if (!s->callid[0])
+		snprintf(s->callid, sizeof s->callid, "%s", keep);
 	return msg;
 }
 
@@ -263,6 +268,18 @@ native_media(struct source *s, jv media, struct outmsg *m)
 	s->samples += m->len / 2;
 	m->binary = 1;
 	return 0;
+}
+
+/* Borrows media: 1 unless it names a track other than "inbound". */
+static int
+inbound(jv media)
+{
+	jv t = member(media, "track");
+	int r = jv_get_kind(t) != JV_KIND_STRING ||
+	    !strcmp(jv_string_value(t), "inbound");
+
+	jv_free(t);
+	return r;
 }
 
 /* Milliseconds of audio in a base64 payload of n characters. */
@@ -350,6 +367,13 @@ again:
 				s->media_ms = m->due_ms + payload_ms(s, (size_t)
 				    jv_string_length_bytes(jv_copy(pl)));
 			jv_free(pl);
+		}
+		if (opt.native && !inbound(media)) {
+			/* The caller's audio only, as exotel-decode takes. */
+			jv_free(media);
+			jv_free(ev);
+			jv_free(msg);
+			goto again;
 		}
 		if (opt.native) {
 			r = s->started ? native_media(s, media, m) : 0;
