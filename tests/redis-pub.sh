@@ -217,6 +217,21 @@ run timeout 20 redis-pub -u "redis://127.0.0.1:$dead" -i fl -W 1 -E 3 <"$T/a.pcm
 expect "event flood: bounded, logged once" "111 1" \
     "$rc $(grep -c '^redis-pub: warning: events backlog full (1000): dropping new events$' <<<"$err")"
 
+# --- Redis refuses the messages (a key of the wrong type) ----------------------
+redis-cli -p $P set audio:wt not-a-stream >/dev/null
+run env REDIS_URL="$REDIS_URL" redis-pub -m xadd -i wt <"$T/a.pcm"
+expect "refused: first error logged, all counted, stop says so, exit 111" \
+    "111|redis-pub: warning: redis refused a frame: WRONGTYPE Operation against a key holding the wrong kind of value key=audio:wt|redis-pub: info: done interaction=wt frames=76 delivered=0 duration_ms=1510 dropped=0 rejected=76 undelivered=0 connects=1|76" \
+    "$rc|$(grep -E 'refused|done' <<<"$err" | paste -sd'|')|$(redis-cli -p $P --raw xrange calls:events - + | tail -n 1 | jq .dropped)"
+
+for u in "redis://:pw@" "redis://h:1/x" "redis://h:" "redis://[::1" "unix://relative" "unix:///s?x=1" "redis://pw@h"; do
+	run redis-pub -u "$u" </dev/null
+	expect "url: $u is a usage error" 100 "$rc"
+done
+run redis-pub -u "rediss://h:6380" </dev/null
+expect "url: rediss:// refused with the reason" \
+    "100 redis-pub: fatal: invalid redis url: TLS (rediss://) is not supported by this hiredis" "$rc $err"
+
 # --- input ending mid-sample ------------------------------------------------------
 run env REDIS_URL="$REDIS_URL" LOG_LEVEL=quiet redis-pub -m xadd -i odd < <(head -c 1001 "$T/a.pcm")
 expect "odd byte: exit 1, warned, the whole samples published" \

@@ -62,7 +62,7 @@ struct call {
 	uint64_t seq, samples;
 	int in_eof, odd_byte, read_error;
 	int finished;		/* stop queued: nothing more will be added */
-	int64_t start_ms, finish_ms, eof_ms;
+	int64_t start_ms, eof_ms;
 	int wait_s;
 };
 
@@ -348,9 +348,9 @@ read_stdin(struct call *c, int64_t now)
 	end_input(c, now);
 }
 
-/* Input is over: queue the stop event with our totals, after the last frame. */
+/* Input is over, every frame answered: queue the stop event with our totals. */
 static void
-finish(struct call *c, int64_t now)
+finish(struct call *c)
 {
 	struct pub *p = &c->p;
 	jv v;
@@ -375,7 +375,6 @@ finish(struct call *c, int64_t now)
 	    jv_number((double)(p->q.dropped + p->rejected)));
 	queue_event(c, v);
 	c->finished = 1;
-	c->finish_ms = now;
 }
 
 /* The call's totals, one line: "done ..." at the end, "gave up: ..." before a fatal exit. */
@@ -431,22 +430,27 @@ housekeeping(struct call *c, int64_t now)
 		dl = c->start_ms + wait_ms;
 	}
 	if (c->in_eof && !c->finished) {
-		if (c->ev.fd < 0 || c->have_stop ||
-		    now >= c->eof_ms + EVENT_GRACE_MS)
-			finish(c, now);
-		else
+		/*
+		 * The stop goes out once the decoder's stop came (or cannot
+		 * come) and every frame has its reply, so its totals count
+		 * what Redis refused too.
+		 */
+		if (c->ev.fd >= 0 && !c->have_stop &&
+		    now < c->eof_ms + EVENT_GRACE_MS)
 			dl = earliest(dl, c->eof_ms + EVENT_GRACE_MS);
+		else if (p->q.frames == 0)
+			finish(c);
 	}
-	if (c->finished) {
-		if (p->q.entries == 0)
-			return -2;
-		if (now >= c->finish_ms + wait_ms) {
+	if (c->finished && p->q.entries == 0)
+		return -2;
+	if (c->in_eof) {
+		if (now >= c->eof_ms + EVENT_GRACE_MS + wait_ms) {
 			report(c, 1);
 			fatal(EXIT_SYSTEM, "end of input: messages still "
 			    "undelivered after %d s addr=%s", c->wait_s,
 			    url_where(p->cn.url));
 		}
-		dl = earliest(dl, c->finish_ms + wait_ms);
+		dl = earliest(dl, c->eof_ms + EVENT_GRACE_MS + wait_ms);
 	}
 	return dl;
 }
@@ -667,7 +671,9 @@ main(int argc, char *argv[])
 	loop(&c, &waitmask);
 
 	report(&c, 0);
-	status = c.read_error ? EXIT_SYSTEM : c.odd_byte ? EXIT_BADINPUT : EXIT_OK;
+	/* Refused messages are a peer failure the supervisor should see. */
+	status = c.read_error || c.p.rejected ? EXIT_SYSTEM :
+	    c.odd_byte ? EXIT_BADINPUT : EXIT_OK;
 	q_free(&c.p.q);
 	conn_close(&c.p.cn);
 	ev_free(&c.ev);
