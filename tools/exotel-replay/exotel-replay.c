@@ -124,6 +124,7 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			logpath = optarg;
+			opt.timing_log = 1;
 			break;
 		case 'N':
 			opt.native = 1;

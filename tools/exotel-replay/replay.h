@@ -38,6 +38,7 @@ struct opts {
 	int linger_s;		/* -w */
 	int timeout_s;		/* -t, 0 off */
 	int insecure;		/* -k */
+	int timing_log;		/* -L given: chunks and timestamps wanted */
 	const char *ca;		/* -C, borrowed from argv/env */
 	const char *id;		/* -i, or NULL */
 	const char *tenant;	/* -A, or NULL */
