@@ -408,3 +408,58 @@ wait_for 10 xlen_is "$P" "audio:$gen" 5 || fail "events end: frames published be
 exec 7>&-
 finished $GN
 expect "events end: exit 0, all frames under the generated id" "0 5" "$? $(redis-cli -p $P xlen "audio:$gen")"
+
+# --- Redis Cluster: MOVED is followed to the slot's node ----------------------
+# A cluster node also listens on its port + 10000 (the cluster bus).
+cluster_port() {
+	local cp
+	while cp=$(freeport); do
+		[ "$cp" -lt 55000 ] && ! (exec 3<>/dev/tcp/127.0.0.1/$((cp + 10000))) 2>/dev/null &&
+		    [ "$cp" != "${C1:-}" ] && [ "$cp" != "${C2:-}" ] && break
+	done
+	echo "$cp"
+}
+C1= C2=
+C1=$(cluster_port)
+C2=$(cluster_port)
+C3=$(cluster_port)
+for cp in $C1 $C2 $C3; do
+	my_redis "$cp" --cluster-enabled yes --cluster-config-file "$T/redis-$cp/nodes.conf"
+done
+for cp in $C1 $C2 $C3; do wait_for 10 redis-cli -p "$cp" ping; done
+redis-cli --cluster create 127.0.0.1:$C1 127.0.0.1:$C2 127.0.0.1:$C3 \
+    --cluster-replicas 0 --cluster-yes >"$T/cluster.out" 2>&1
+cluster_ok() { for cp in $C1 $C2 $C3; do redis-cli -p "$cp" cluster info | grep -q 'cluster_state:ok' || return 1; done; }
+wait_for 20 cluster_ok || fail "cluster: forms" "$(tail -n 3 "$T/cluster.out")"
+# owner KEY: the port of the node that serves KEY's slot.
+owner() {
+	local slot
+	slot=$(redis-cli -p "$C1" cluster keyslot "$1")
+	redis-cli -p "$C1" cluster nodes | awk -v s="$slot" '{
+		for (i = 9; i <= NF; i++) { split($i, r, "-"); if (r[2] == "") r[2] = r[1]
+			if (s >= r[1] && s <= r[2]) { split($2, a, "[:@]"); print a[2] } } }'
+}
+# An id whose slot is not on the node the URL names.
+for n in 1 2 3 4 5 6 7 8 9; do cid=cl$n; [ "$(owner "audio:{$cid}")" != "$C1" ] && break; done
+run env REDIS_URL="redis://127.0.0.1:$C1" LOG_LEVEL=info redis-pub -m xadd -i "$cid" \
+    -c 'audio:{{interaction_id}}' -e 'calls:{{interaction_id}}' <"$T/a.pcm"
+expect "cluster: xadd follows MOVED: exit 0, every frame and the stop on the slot's node" \
+    "0 76 stop 0" \
+    "$rc $(redis-cli -c -p $C1 xlen "audio:{$cid}") $(redis-cli -c -p $C1 --raw xrange "calls:{$cid}" - + | tail -n 1 | jq -r '"\(.event) \(.dropped)"')"
+expect "cluster: the redirect is logged once" \
+    "redis-pub: info: redis redirected (MOVED) addr=127.0.0.1:$(owner "audio:{$cid}")" "$(grep redirected <<<"$err")"
+# Audio and events on different nodes: each switch is one more redirect.
+run env REDIS_URL="redis://127.0.0.1:$C1" LOG_LEVEL=quiet redis-pub -m xadd -i "$cid-b" \
+    -c 'audio:{{interaction_id}}' -e "ev:{$C2-other}" <"$T/a.pcm"
+expect "cluster: audio and events on different slots still all arrive" "0 76 stop" \
+    "$rc $(redis-cli -c -p $C1 xlen "audio:{$cid-b}") $(redis-cli -c -p $C1 --raw xrange "ev:{$C2-other}" - + | tail -n 1 | jq -r .event)"
+own=$(owner "audio:{$cid}")
+redis-sub -S -p "$own" -x '"event":"stop"' "audio:{$cid}" "calls:{$cid}" >"$T/cs" 2>"$T/cs.err" &
+CS=$!
+track $CS
+wait_for 10 numsub_is "$own" 1 "calls:{$cid}" shard || fail "cluster: shard subscriber" "not subscribed"
+run env REDIS_URL="redis://127.0.0.1:$C1" LOG_LEVEL=quiet redis-pub -m spublish -i "$cid" \
+    -c 'audio:{{interaction_id}}' -e 'calls:{{interaction_id}}' <"$T/a.pcm"
+finished $CS
+expect "cluster: spublish follows MOVED: the shard subscriber gets every frame" "0 $(seq 0 75 | paste -sd' ')" \
+    "$rc $(grep "^audio:{$cid} " "$T/cs" | cut -d' ' -f2- | jq .seq | paste -sd' ')"

@@ -15,7 +15,7 @@ conn_init(struct conn *cn, const struct redis_url *url, int timeout_ms,
     int64_t now_ms)
 {
 	memset(cn, 0, sizeof *cn);
-	cn->url = url;
+	cn->at = *url;
 	cn->state = CONN_DOWN;
 	cn->deadline_ms = now_ms;	/* first attempt at once */
 	cn->timeout_ms = timeout_ms;
@@ -42,7 +42,7 @@ conn_fail(struct conn *cn, const char *reason, int64_t now_ms)
 	if (cn->failures == 0)
 		warnx_("redis %s: %s addr=%s", cn->state == CONN_READY ?
 		    "connection lost" : "unable to connect", reason,
-		    url_where(cn->url));
+		    url_where(&cn->at));
 	else
 		debug("redis attempt failed: %s attempt=%d", reason,
 		    cn->failures + 1);
@@ -54,6 +54,19 @@ conn_fail(struct conn *cn, const char *reason, int64_t now_ms)
 	cn->backoff_ms *= 2;
 	if (cn->backoff_ms > BACKOFF_MAX_MS)
 		cn->backoff_ms = BACKOFF_MAX_MS;
+}
+
+void
+conn_redirect(struct conn *cn, const char *host, int port, int64_t now_ms)
+{
+	if (*host)
+		snprintf(cn->at.host, sizeof cn->at.host, "%s", host);
+	cn->at.port = port;
+	cn->at.is_unix = 0;
+	cn->at.db = 0;		/* a cluster has database 0 only */
+	info("redis redirected (MOVED) addr=%s", url_where(&cn->at));
+	conn_close(cn);
+	cn->deadline_ms = now_ms;
 }
 
 /* Fail with the context's own error string (c->errstr, not errno). */
@@ -72,7 +85,7 @@ fail_ctx(struct conn *cn, int64_t now_ms)
 static void
 handshake(struct conn *cn)
 {
-	const struct redis_url *u = cn->url;
+	const struct redis_url *u = &cn->at;
 	const char *argv[3];
 	char db[24];
 	int argc;
@@ -110,8 +123,8 @@ conn_tick(struct conn *cn, int64_t now_ms)
 	}
 	if (now_ms < cn->deadline_ms)
 		return;
-	cn->c = cn->url->is_unix ? redisConnectUnixNonBlock(cn->url->path) :
-	    redisConnectNonBlock(cn->url->host, cn->url->port);
+	cn->c = cn->at.is_unix ? redisConnectUnixNonBlock(cn->at.path) :
+	    redisConnectNonBlock(cn->at.host, cn->at.port);
 	if (cn->c == NULL) {
 		conn_fail(cn, "out of memory", now_ms);
 		return;
@@ -203,11 +216,11 @@ ready(struct conn *cn, int64_t now_ms)
 	cn->state = CONN_READY;
 	if (cn->failures)
 		info("redis connected addr=%s db=%ld after_ms=%lld attempts=%d",
-		    url_where(cn->url), cn->url->db,
+		    url_where(&cn->at), cn->at.db,
 		    (long long)(now_ms - cn->down_since_ms), cn->failures);
 	else
-		info("redis connected addr=%s db=%ld", url_where(cn->url),
-		    cn->url->db);
+		info("redis connected addr=%s db=%ld", url_where(&cn->at),
+		    cn->at.db);
 	cn->failures = 0;
 	cn->backoff_ms = BACKOFF_MIN_MS;
 	cn->ever_ready = 1;

@@ -25,7 +25,7 @@ enum { CONN_DOWN, CONN_CONNECTING, CONN_HANDSHAKE, CONN_READY };
 #define BACKOFF_MAX_MS 2000
 
 struct conn {
-	const struct redis_url *url;	/* borrowed; outlives the conn */
+	struct redis_url at;	/* the server now: the URL's, or a MOVED's */
 	redisContext *c;	/* owned; NULL while DOWN */
 	int state;
 	int64_t deadline_ms;	/* DOWN: next attempt; else connect/login limit */
@@ -74,6 +74,13 @@ int conn_flush(struct conn *cn, int64_t now_ms);
  * are consumed here.
  */
 int conn_reply(struct conn *cn, redisReply **r, int64_t now_ms);
+
+/*
+ * Redis Cluster said MOVED: connect to host (borrowed; empty: the same
+ * host) and port instead, at once.  Not a failure: no back-off.
+ */
+void conn_redirect(struct conn *cn, const char *host, int port,
+    int64_t now_ms);
 
 /* Drop the connection for reason (borrowed), e.g. a reply timed out. */
 void conn_fail(struct conn *cn, const char *reason, int64_t now_ms);

@@ -6,6 +6,7 @@
 
 #include "frame.h"
 #include "msg.h"
+#include "num.h"
 #include "pub.h"
 
 void
@@ -79,15 +80,16 @@ pub_pump(struct pub *p, int64_t now_ms)
 
 /*
  * Errors that say "later", not "never": the message is sent again on a
- * new connection.  Anything else (WRONGTYPE, MOVED, OOM, ...) will not get
- * better by retrying the same message.
+ * new connection (ASK: a slot in migration; it ends in MOVED).  Anything
+ * else (WRONGTYPE, OOM, ...) will not get better by retrying the same
+ * message.
  */
 static int
 transient(const char *err)
 {
 	static const char *const later[] = {
 		"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN",
-		"NOAUTH", NULL
+		"NOAUTH", "ASK ", NULL
 	};
 	int i;
 
@@ -97,13 +99,38 @@ transient(const char *err)
 	return 0;
 }
 
+/*
+ * "MOVED slot host:port" into host (size hostsz; empty when the reply
+ * names only the port) and *port.  Returns 0, or -1 if it is not one.
+ */
+static int
+moved(const char *err, char *host, size_t hostsz, int *port)
+{
+	const char *addr, *colon;
+	long long v;
+
+	if (strncmp(err, "MOVED ", 6) != 0 ||
+	    (addr = strchr(err + 6, ' ')) == NULL ||
+	    (colon = strrchr(++addr, ':')) == NULL ||
+	    (size_t)(colon - addr) >= hostsz ||
+	    parse_long(colon + 1, 1, 65535, &v) < 0)
+		return -1;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	*port = (int)v;
+	return 0;
+}
+
+/* Cluster slots move rarely; this many MOVED in a row is a loop. */
+#define MAX_REDIRECTS 8
+
 void
 pub_replies(struct pub *p, int64_t now_ms)
 {
-	char reason[200];
+	char reason[200], host[256];
 	redisReply *r;
 	struct entry *e;
-	int got;
+	int got, port;
 
 	while ((got = conn_reply(&p->cn, &r, now_ms)) == 1) {
 		e = q_oldest_inflight(&p->q);
@@ -113,6 +140,18 @@ pub_replies(struct pub *p, int64_t now_ms)
 			pub_broken(p);
 			return;
 		}
+		if (r->type == REDIS_REPLY_ERROR &&
+		    p->redirects < MAX_REDIRECTS &&
+		    moved(r->str, host, sizeof host, &port) == 0) {
+			/* Everything in flight goes again, to the slot's node. */
+			p->redirects++;
+			freeReplyObject(r);
+			conn_redirect(&p->cn, host, port, now_ms);
+			pub_broken(p);
+			return;
+		}
+		if (r->type != REDIS_REPLY_ERROR)
+			p->redirects = 0;
 		if (r->type == REDIS_REPLY_ERROR && transient(r->str)) {
 			snprintf(reason, sizeof reason, "%s", r->str);
 			freeReplyObject(r);

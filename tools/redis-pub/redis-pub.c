@@ -425,7 +425,7 @@ housekeeping(struct call *c, int64_t now)
 		if (now - c->start_ms >= wait_ms) {
 			report(c, 1);
 			fatal(EXIT_SYSTEM, "redis unreachable for %d s addr=%s",
-			    c->wait_s, url_where(p->cn.url));
+			    c->wait_s, url_where(&p->cn.at));
 		}
 		dl = c->start_ms + wait_ms;
 	}
@@ -448,7 +448,7 @@ housekeeping(struct call *c, int64_t now)
 			report(c, 1);
 			fatal(EXIT_SYSTEM, "end of input: messages still "
 			    "undelivered after %d s addr=%s", c->wait_s,
-			    url_where(p->cn.url));
+			    url_where(&p->cn.at));
 		}
 		dl = earliest(dl, c->eof_ms + EVENT_GRACE_MS + wait_ms);
 	}
