@@ -463,3 +463,7 @@ run env REDIS_URL="redis://127.0.0.1:$C1" LOG_LEVEL=quiet redis-pub -m spublish 
 finished $CS
 expect "cluster: spublish follows MOVED: the shard subscriber gets every frame" "0 $(seq 0 75 | paste -sd' ')" \
     "$rc $(grep "^audio:{$cid} " "$T/cs" | cut -d' ' -f2- | jq .seq | paste -sd' ')"
+run env REDIS_URL="redis://127.0.0.1:$C1" LOG_LEVEL=quiet valgrind -q --leak-check=full \
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+    redis-pub -m xadd -i "$cid" -c 'vg:{{interaction_id}}' -e "ev:{$C2-other}" <"$T/a.pcm"
+expect "cluster: valgrind clean through the redirects" "0 76" "$rc $(redis-cli -c -p $C1 xlen "vg:{$cid}")"
