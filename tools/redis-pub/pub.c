@@ -166,6 +166,8 @@ pub_replies(struct pub *p, int64_t now_ms)
 				    e->kind == ENT_FRAME ? "frame" : "event",
 				    r->str, e->kind == ENT_FRAME ?
 				    p->audio_key : p->events_key);
+			if (e->kind == ENT_FRAME)
+				p->rejected_frames++;
 		} else if (e->kind == ENT_FRAME)
 			p->delivered++;
 		freeReplyObject(r);

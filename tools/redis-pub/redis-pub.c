@@ -372,7 +372,7 @@ finish(struct call *c)
 	v = jv_object_set(v, jv_string("duration_ms"),
 	    jv_number((double)(c->samples * 1000 / p->rate)));
 	v = jv_object_set(v, jv_string("dropped"),
-	    jv_number((double)(p->q.dropped + p->rejected)));
+	    jv_number((double)(p->q.dropped + p->rejected_frames)));
 	queue_event(c, v);
 	c->finished = 1;
 }
