@@ -144,9 +144,19 @@ start_ingest() {
 	: >"$T/$name.ready"
 	env PORT="$IPORT" HOST=127.0.0.1 INGEST_STATE_DIR="$T/$name" \
 	    SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS=127.0.0.1/32 "$@" \
-	    ingest -d 3 3>"$T/$name.ready" 2>"$T/$name.err" </dev/null &
+	    ingest -d 3 3>"$T/$name.ready" >"$T/$name.out" 2>"$T/$name.err" </dev/null &
 	IPID=$!
 	track $IPID
+}
+
+# ready_ingest NAME: wait for readiness, then track ingest's children too,
+# so a failing case never leaves them running (or holding our output).
+ready_ingest() {
+	local k
+	wait_for 20 ready "$1"
+	for k in $(descendants "$IPID"); do
+		track "$k"
+	done
 }
 
 ready() { [ -s "$T/$1.ready" ]; }
@@ -193,7 +203,7 @@ stream_call() {
 }
 
 start_ingest svc
-wait_for 20 ready svc
+ready_ingest svc
 expect "the private service signals readiness on -d (newline)" \
     "$(printf '\n' | od -c)" "$(od -c <"$T/svc.ready")"
 sock=$T/svc/redis/redis.sock
@@ -263,7 +273,7 @@ expect_match "SIGTERM: the stop is logged" \
 set -m
 start_ingest int
 set +m
-wait_for 20 ready int
+ready_ingest int
 kids=$(descendants "$IPID")
 kill -INT "$IPID"
 wait_exit "$IPID"
@@ -271,9 +281,20 @@ rc=$?
 expect "SIGINT: ingest exits 0, every process it started is gone" \
     "0|" "$rc|$(alive $kids)"
 
+# ingest itself killed (SIGKILL cannot be trapped): its children get a
+# parent-death SIGTERM, nothing is left running.
+start_ingest kill9
+ready_ingest kill9
+kids=$(descendants "$IPID")
+kill -KILL "$IPID"
+wait_exit "$IPID"
+gone() { [ -z "$(alive $kids)" ]; }
+wait_for 20 gone
+expect "ingest killed with SIGKILL: ws-accept and its Redis end too" "" "$(alive $kids)"
+
 # A second ingest on the same state directory must not steal the socket.
 start_ingest dup
-wait_for 20 ready dup
+ready_ingest dup
 first=$IPID
 run env PORT="$(freeport)" INGEST_STATE_DIR="$T/dup" ingest
 expect "a second ingest on the same state directory is refused" \
@@ -296,7 +317,7 @@ expect_match "ws-accept killed: logged as a warning" \
 
 # Redis killed: nothing can be published; ingest stops ws-accept, exits 111.
 start_ingest rk
-wait_for 20 ready rk
+ready_ingest rk
 ws=$(pgrep -P "$IPID" -x ws-accept)
 kill -KILL "$(pgrep -P "$IPID" -x redis-server)"
 wait_exit "$IPID"
@@ -312,7 +333,7 @@ expect "port in use: ingest exits with ws-accept's status 111, Redis stopped" \
 
 # REDIS_URL set: ingest becomes ws-accept (exec), no Redis of its own.
 start_ingest ext REDIS_URL="$REDIS_URL"
-wait_for 20 ready ext
+ready_ingest ext
 expect "REDIS_URL set: ingest execs ws-accept (same pid), starts no Redis" \
     "ws-accept|" "$(cat /proc/$IPID/comm)|$(pgrep -P "$IPID")"
 kill -TERM "$IPID"
