@@ -177,6 +177,12 @@ expect "Bearer: from EXOTEL_REPLAY_TOKEN" "0 2 open uri=/v1/ingest auth=Bearer f
 run $R -q -x 0 -w 0 "$URL" "$T/1s.pcm"
 expect "no credentials: no header" "0 3 open uri=/v1/ingest auth=-" \
     "$rc $(grep '^3 open' "$S/log")"
+run $R -q -x 0 -w 0 "ws://ke%79:tok@127.0.0.1:$PORT/v1/ingest?a=b" "$T/1s.pcm"
+expect "key:token@ in the URL: Basic, out of the URL" "0 4 open uri=/v1/ingest?a=b auth=Basic a2V5OnRvaw==" \
+    "$rc $(grep '^4 open' "$S/log")"
+run $R -q -x 0 -w 0 -T tk "ws://key:tok@127.0.0.1:$PORT/v1/ingest" "$T/1s.pcm"
+expect "-T beats the URL's credentials" "0 5 open uri=/v1/ingest auth=Bearer tk" \
+    "$rc $(grep '^5 open' "$S/log")"
 
 # --- several calls ----------------------------------------------------------
 start_sink echo -e -c 1000

@@ -81,12 +81,58 @@ bearer_auth(const char *token)
 	return s;
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Exotel's applet URLs carry the credentials: wss://key:token@host/path.
+ * Moves "key:token" (percent-decoded) out of url into a malloc'd string
+ * returned to the caller (NULL when there is none); url is modified in
+ * place and stays borrowed from argv.
+ */
+static char *
+url_userinfo(char *url)
+{
+	char *scheme, *host, *at, *slash, *ui, *o;
+	const char *i;
+	size_t n;
+
+	if ((scheme = strstr(url, "://")) == NULL)
+		return NULL;
+	host = scheme + 3;
+	slash = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(slash - host));
+	if (at == NULL)
+		return NULL;
+	n = (size_t)(at - host);
+	if ((ui = malloc(n + 1)) == NULL)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate");
+	for (i = host, o = ui; i < at; i++) {
+		if (*i == '%' && i + 2 < at && hexval(i[1]) >= 0 &&
+		    hexval(i[2]) >= 0) {
+			*o++ = (char)(hexval(i[1]) << 4 | hexval(i[2]));
+			i += 2;
+		} else
+			*o++ = *i;
+	}
+	*o = '\0';
+	memmove(host, at + 1, strlen(at + 1) + 1);
+	return ui;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct input in;
 	const char *basic, *token, *logpath = NULL;
-	char **params, *auth = NULL;
+	char **params, *auth = NULL, *userinfo;
+	int opt_auth = 0;
 	int ch, np = 0, status;
 
 	msg_init(argv[0]);
@@ -150,6 +196,7 @@ main(int argc, char **argv)
 		case 'T':
 			token = optarg;
 			basic = NULL;
+			opt_auth = 1;
 			break;
 		case 't':
 			opt.timeout_s = opt_int("-t", optarg, 0, 86400);
@@ -157,6 +204,7 @@ main(int argc, char **argv)
 		case 'u':
 			basic = optarg;
 			token = NULL;
+			opt_auth = 1;
 			break;
 		case 'v':
 			msg_verbosity = 2;
@@ -177,6 +225,11 @@ main(int argc, char **argv)
 	if (argc < 1 || argc > 2)
 		usage_exit(usage_text);
 	opt.params = params;
+	/* URL credentials beat the environment; -u and -T beat both. */
+	if ((userinfo = url_userinfo(argv[0])) != NULL && !opt_auth) {
+		basic = userinfo;
+		token = NULL;
+	}
 	if (basic)
 		opt.auth = auth = basic_auth(basic);
 	else if (token)
@@ -195,6 +248,7 @@ main(int argc, char **argv)
 	if (in.fd > 0)
 		close(in.fd);
 	free(auth);
+	free(userinfo);
 	free(params);
 	return status;
 }
