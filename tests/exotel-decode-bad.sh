@@ -130,6 +130,12 @@ fi
     decodes "bad pretty-printed message: one line" \
     'exotel-decode: warning: invalid-json line=5 reason="Invalid numeric literal"'
 
+replace 2 '{"event":"start","sequence_number":1,"start":"oops"}' >"$T/bs.nd"
+exotel-decode -e 3 <"$T/bs.nd" 3>"$T/ev" >"$T/out.pcm" 2>"$T/err"
+expect "start member not an object: Exotel defaults (not native), PCM kept" \
+"0|exotel-decode: warning: bad-field line=2 field=start (using defaults)|exotel pcm16 8000|1600" \
+"$?|$(grep warning "$T/err")|$(head -n 1 "$T/ev" | jq -r '"\(.protocol) \(.encoding) \(.sample_rate)"')|$(wc -c <"$T/out.pcm")"
+
 # After a bad line, a message indented by a space is still a message.
 { sed -n 1,4p "$T/good.nd"; echo 'x'; sed -n 5p "$T/good.nd" | sed 's/^/ /'; sed -n '6,$p' "$T/good.nd"; } |
     decodes "bad line, then an indented compact message: kept" \

@@ -174,7 +174,10 @@ call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 	int twilio;
 
 	s = jget(msg, "start");
-	if (jv_get_kind(s) == JV_KIND_OBJECT) {
+	if (jv_get_kind(s) != JV_KIND_NULL && jv_get_kind(s) != JV_KIND_OBJECT)
+		/* Not native (whose audio would follow raw): a broken start. */
+		warnx_("bad-field line=%lu field=start (using defaults)", line);
+	if (jv_get_kind(s) != JV_KIND_NULL) {
 		mf = jget(s, "mediaFormat");
 		twilio = jv_get_kind(mf) == JV_KIND_OBJECT ||
 		    has(s, "streamSid") || has(s, "callSid") ||
