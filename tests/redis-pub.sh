@@ -77,6 +77,7 @@ expect "usage line is the man page SYNOPSIS" "$syn" "$(echo "${err#usage: }" | t
 cat >"$T/ev1" <<'E'
 {"event":"start","interaction_id":"x","tenant_id":"acme","stream_sid":"s1","call_sid":"x","protocol":"exotel","encoding":"pcm16","sample_rate":8000,"from":"1","to":"2","custom_parameters":{}}
 {"event":"dtmf","interaction_id":"x","digit":"5","timestamp_ms":120}
+{"event":"mark","interaction_id":"x","name":"m1","timestamp_ms":1000}
 {"event":"stop","interaction_id":"x","reason":"callended","chunks":75,"duration_ms":1500,"gaps":0,"duplicates":0}
 E
 subscribe "$T/s1" audio:x calls:events
@@ -93,9 +94,16 @@ if cmp -s "$T/a.pcm" "$T/s1.pcm"; then pass "publish: audio reassembles byte-exa
 else fail "publish: audio reassembles byte-exact" "$(cmp "$T/a.pcm" "$T/s1.pcm" 2>&1)"; fi
 expect "publish: last frame is the partial one" 500 \
     "$(frames "$T/s1" | tail -n 1 | jq -r .audio | base64 -d | wc -c)"
-expect "publish: start first, then dtmf, stop last on calls:events" \
-    "calls:events start|calls:events dtmf|calls:events stop" \
-    "$(sed -n '1p;2p;$p' "$T/s1" | while read -r ch j; do echo "$ch $(jq -r .event <<<"$j")"; done | paste -sd'|')"
+# summary FILE CHANNEL: events by name, runs of frames as "first-last".
+summary() {
+	while read -r ch j; do echo "$ch $(jq -r '.event // .seq' <<<"$j")"; done <"$1" |
+	    awk -v a="$2" '$1 == a { if (f == "") f = $2; l = $2; next }
+	        { if (f != "") print a " " f "-" l; f = ""; print }
+	        END { if (f != "") print a " " f "-" l }' | paste -sd'|'
+}
+expect "publish: start first, dtmf (120 ms) after frame 5, mark (1000 ms) after frame 49, stop last" \
+    "calls:events start|audio:x 0-5|calls:events dtmf|audio:x 6-49|calls:events mark|audio:x 50-75|calls:events stop" \
+    "$(summary "$T/s1" audio:x)"
 expect "publish: stop keeps the decoder's reason, with our totals" \
     '{"event":"stop","interaction_id":"x","reason":"callended","chunks":75,"duration_ms":1510,"gaps":0,"duplicates":0,"frames":76,"dropped":0}' \
     "$(events "$T/s1" | tail -n 1)"
@@ -340,16 +348,16 @@ feed 0 10
 wait_for 10 lines_are "$T/s6" '^audio:mid ' 10 || fail "mid: first frames" "not published"
 echo '{"event":"dtmf","interaction_id":"mid","digit":"7","timestamp_ms":200}' >&6
 wait_for 10 lines_are "$T/s6" 'dtmf' 1 || fail "mid: dtmf" "not published"
+# Stamped ahead of the audio that came: held until the audio reaches it.
+echo '{"event":"mark","interaction_id":"mid","name":"m","timestamp_ms":300}' >&6
 feed 10 10
 exec 7>&- 6>&-
 finished $MID
 expect "events: exit 0" 0 $?
 finished $SUB_PID
-expect "events: start, 10 frames, the dtmf, 10 frames, stop: in the order they came" \
-    "calls:events start|audio:mid 0-9|calls:events dtmf|audio:mid 10-19|calls:events stop" \
-    "$(while read -r ch j; do echo "$ch $(jq -r '.event // .seq' <<<"$j")"; done <"$T/s6" |
-       awk '$1 == "audio:mid" { if (a == "") a = $2; b = $2; next }
-            { if (a != "") print "audio:mid " a "-" b; a = ""; print }' | paste -sd'|')"
+expect "events: the dtmf as it came, the early mark after the frame that reaches 300 ms" \
+    "calls:events start|audio:mid 0-9|calls:events dtmf|audio:mid 10-14|calls:events mark|audio:mid 15-19|calls:events stop" \
+    "$(summary "$T/s6" audio:mid)"
 
 mkfifo "$T/nev"
 exec 6<>"$T/nev"		# open for ever, never written

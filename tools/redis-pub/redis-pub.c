@@ -41,6 +41,12 @@
 /* Events waiting for Redis at most (the stop event always gets in). */
 #define EVENT_BACKLOG_MAX 1000
 
+/*
+ * An event stamped further ahead of the audio than this is not believed
+ * (a clock of another kind) and goes out at once.
+ */
+#define EVENT_HOLD_MAX_MS 2000
+
 /* After stdin ends, how long the decoder's stop event is waited for. */
 #define EVENT_GRACE_MS 2000
 
@@ -56,6 +62,11 @@ struct call {
 	jv stop;		/* the decoder's stop event; owned when have_stop */
 	int have_stop;
 	unsigned long events_dropped;
+	struct held {		/* events waiting for the audio up to their time */
+		jv v;		/* owned */
+		uint64_t t_ms;
+	} *held;
+	size_t nheld, held_cap;
 	unsigned long drop_warned;	/* connects + 1 when the drop was logged */
 	struct entry *cur;	/* the frame being filled; owned */
 	size_t frame_bytes, cur_len;
@@ -197,6 +208,62 @@ start_event(struct call *c)
 	queue_event(c, v);
 }
 
+static uint64_t
+audio_ms(const struct call *c)
+{
+	return c->samples * 1000 / c->p.rate;
+}
+
+/*
+ * Queue the held events whose time the audio has reached (all of them
+ * when input is over), in the order they came.
+ */
+static void
+release_held(struct call *c, int all)
+{
+	size_t i = 0;
+
+	while (i < c->nheld && (all || c->held[i].t_ms <= audio_ms(c)))
+		queue_event(c, c->held[i++].v);
+	memmove(c->held, c->held + i, (c->nheld - i) * sizeof *c->held);
+	c->nheld -= i;
+}
+
+/*
+ * A dtmf or mark (v, consumed) carries timestamp_ms on the call's clock,
+ * the clock of our samples (the decoder fills gaps).  The resampler
+ * between us delays the audio a little, so the event is held until the
+ * audio reaches its time: then it lands between the right frames.
+ */
+static void
+hold_event(struct call *c, jv v)
+{
+	jv t = jv_object_get(jv_copy(v), jv_string("timestamp_ms"));
+	double ms = jv_get_kind(t) == JV_KIND_NUMBER ? jv_number_value(t) : -1;
+	uint64_t now = audio_ms(c);
+	struct held *h;
+	size_t cap;
+
+	jv_free(t);
+	if (!(ms >= 0) || ms > (double)(now + EVENT_HOLD_MAX_MS))
+		ms = 0;		/* no usable time: behind those held, no longer */
+	/* Input over, or a flood: no audio will come to order them by. */
+	if ((c->nheld == 0 && (uint64_t)ms <= now) || c->in_eof ||
+	    c->nheld >= EVENT_BACKLOG_MAX) {
+		queue_event(c, v);
+		return;
+	}
+	if (c->nheld == c->held_cap) {
+		cap = c->held_cap ? c->held_cap * 2 : 8;
+		if ((h = realloc(c->held, cap * sizeof *h)) == NULL)
+			fatal_sys(EXIT_SYSTEM, "unable to allocate");
+		c->held = h;
+		c->held_cap = cap;
+	}
+	c->held[c->nheld].v = v;
+	c->held[c->nheld++].t_ms = (uint64_t)ms;
+}
+
 /* An event line from -E; consumes v (an object). */
 static void
 on_event(jv v, void *arg)
@@ -233,7 +300,7 @@ on_event(jv v, void *arg)
 		    jv_string(c->tenant));
 		queue_event(c, v);
 	} else
-		queue_event(c, v);
+		hold_event(c, v);
 	jv_free(name);
 }
 
@@ -255,6 +322,8 @@ push_frame(struct call *c, size_t len)
 		warnx_("backlog full: dropping the oldest frames frames=%zu",
 		    c->p.q.max_frames);
 	}
+	if (c->nheld)
+		release_held(c, 0);
 }
 
 /* Cut n bytes of PCM (borrowed) into frames; each is queued when complete. */
@@ -295,6 +364,7 @@ end_input(struct call *c, int64_t now)
 		c->cur = NULL;
 		c->cur_len = 0;
 	}
+	release_held(c, 1);
 	info("end of input frames=%llu duration_ms=%llu unacknowledged=%zu",
 	    (unsigned long long)c->seq,
 	    (unsigned long long)(c->samples * 1000 / c->p.rate), c->p.q.frames);
@@ -681,6 +751,7 @@ main(int argc, char *argv[])
 	buf_free(&c.p.msg);
 	if (c.have_stop)
 		jv_free(c.stop);
+	free(c.held);		/* emptied at end of input */
 	free(c.p.audio_key);
 	free(c.p.events_key);
 	free(c.id);
