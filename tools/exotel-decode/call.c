@@ -102,7 +102,10 @@ codec_of(const char *spelling)
 	return -1;
 }
 
-/* A string member, or "" (numbers are kept as their JSON text). */
+/*
+ * Member k of o (borrowed) as an owned string: "" when absent, numbers as
+ * their JSON text.
+ */
 static jv
 jstr(jv o, const char *k)
 {
@@ -142,6 +145,7 @@ first(jv a, jv b)
 	return b;
 }
 
+/* An environment variable as an owned string, "" when unset. */
 static jv
 envstr(const char *name)
 {

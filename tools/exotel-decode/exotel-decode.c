@@ -168,6 +168,10 @@ reset_parser(struct decoder *d)
 	d->pending = 0;
 }
 
+/*
+ * The start message (borrowed): the call, its clock, its output, and the
+ * child when chained.
+ */
 static void
 start(struct decoder *d, jv msg, unsigned long line)
 {
@@ -335,7 +339,10 @@ media_jv(struct decoder *d, jv msg, unsigned long line)
 	jv_free(m);
 }
 
-/* dtmf and mark: the member's value (digit, name) goes out as an event. */
+/*
+ * dtmf and mark: the member's value (digit, name) goes out as an event;
+ * msg is borrowed.
+ */
 static void
 marker(struct decoder *d, jv msg, const char *ev, const char *obj,
     const char *k, unsigned long line)
@@ -360,6 +367,7 @@ marker(struct decoder *d, jv msg, const char *ev, const char *obj,
 		ev_emit(&d->ev, ev_mark(&d->call, v, tl_ms(&d->tl)));
 }
 
+/* The internal stop reason for a stop message (borrowed); static text. */
 static const char *
 stop_reason(struct decoder *d, jv msg)
 {
