@@ -25,6 +25,9 @@ $USAGE" "$rc|$err"
 run ingest -h
 expect "-h prints the usage line" "100|$USAGE" "$rc|$err"
 
+synopsis=$(mandoc -Tutf8 "$TOP/man/ingest.1" | col -b | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
+expect "the usage line is the man page's SYNOPSIS" "usage: $synopsis" "$USAGE"
+
 run ingest extra
 expect "an operand is a usage error" \
     "100|ingest: fatal: unexpected argument: extra
