@@ -25,7 +25,7 @@ $USAGE" "$rc|$err"
 run ingest -h
 expect "-h prints the usage line" "100|$USAGE" "$rc|$err"
 
-synopsis=$(mandoc -Tutf8 "$TOP/man/ingest.1" | col -b | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
+synopsis=$(mandoc -Tascii "$TOP/man/ingest.1" | sed 's/.\x08//g' | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
 expect "the usage line is the man page's SYNOPSIS" "usage: $synopsis" "$USAGE"
 
 run ingest extra
