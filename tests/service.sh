@@ -342,3 +342,39 @@ expect "REDIS_URL set: ingest execs ws-accept (same pid), starts no Redis" \
 kill -TERM "$IPID"
 wait_exit "$IPID"
 expect "REDIS_URL set: SIGTERM stops ws-accept with status 0" 0 "$?"
+
+# Settings from .env.local reach ws-accept and the pipeline: the file in
+# the working directory configures port, Exotel and Redis; the
+# environment's LOG_LEVEL wins over the file's.
+mkdir -p "$T/cfg"
+cport=$(freeport)
+cat >"$T/cfg/.env.local" <<CFG
+PORT=$cport
+HOST=127.0.0.1
+SUPPORT_EXOTEL=true
+EXOTEL_ALLOW_IPS="127.0.0.1/32"   # quoted, with a comment
+REDIS_URL=$REDIS_URL
+AUDIO_CHANNEL=cfg:{tenant_id}:{interaction_id}
+LOG_LEVEL=quiet
+CFG
+(cd "$T/cfg" && exec env LOG_LEVEL=info ingest -d 3) \
+    3>"$T/cfg.ready" >"$T/cfg.out" 2>"$T/cfg.err" </dev/null &
+IPID=$!
+track $IPID
+ready_ingest cfg
+expect_match ".env.local configures ws-accept (port, Exotel allow-list)" \
+    "^ws-accept: info: listening host=127.0.0.1 port=$cport path=/v1/ingest .*exotel=on allow_ips=1 " \
+    "$(cat "$T/cfg.err")"
+if command -v exotel-replay >/dev/null; then
+	redis-cli -p "$REDIS_PORT" psubscribe 'cfg:*' >"$T/cfg.sub" 2>&1 </dev/null &
+	track $!
+	wait_for 10 sh -c "[ \$(redis-cli -p $REDIS_PORT pubsub numpat) = 1 ]"
+	timeout -k 5 60 exotel-replay -q -x 0 "ws://127.0.0.1:$cport/v1/ingest" \
+	    "$FIXTURES/twilio-stream1.ndjson" >/dev/null 2>&1
+	wait_for 30 sh -c "[ \$(grep -c '^{\"interaction_id\"' '$T/cfg.sub') = 616 ]"
+	expect ".env.local configures the pipeline (channel template, Redis)" 616 \
+	    "$(grep -c "^cfg:AC64f4d8c1481c0a5ac9cdbe997bfbcf58:$CALL\$" "$T/cfg.sub")"
+fi
+kill -TERM "$IPID"
+wait_exit "$IPID"
+expect ".env.local run: SIGTERM stops it with status 0" 0 "$?"
