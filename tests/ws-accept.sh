@@ -326,3 +326,21 @@ run timeout 30 bash -c "exec 5<>/dev/tcp/127.0.0.1/$WSA_PORT; cat <&5"
 expect "a silent connection is closed by the handshake timeout" "0" "$rc"
 expect_clean "handshake timeout"
 stop_wsa
+
+# ---- one call's descriptors never reach another call's handler -------------
+
+start_wsa -- sh -c 'ls -l /proc/$$/fd | sed -n "s/.* \([0-9]*\) -> .*/\1/p" | sort -n | tr "\n" " "; echo; cat >/dev/null'
+run ws /v1/ingest <<<$'r 1\nc 1000'
+alone=$(sed -n 2p <<<"$out")
+rm -f "$T/hold"
+mkfifo "$T/hold"
+ws /v1/ingest <"$T/hold" >"$T/held.out" &
+track $!
+exec 7>"$T/hold"
+wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 1 ]"
+run ws /v1/ingest <<<$'r 1\nc 1000'
+expect "a handler sees the same descriptors with another call open" "$alone" "$(sed -n 2p <<<"$out")"
+echo "c 1000" >&7
+exec 7>&-
+expect_clean "descriptors per call"
+stop_wsa
