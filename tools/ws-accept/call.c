@@ -514,10 +514,15 @@ call_stdin_closed(struct call *c)
 	call_check_end(c);
 }
 
-/* One line (without its newline) of the handler's stdout to the caller. */
+/*
+ * One line (without its newline) of the handler's stdout to the caller;
+ * counted only when there is still a caller to send it to.
+ */
 static void
 line_out(struct call *c, const unsigned char *s, size_t n)
 {
+	if (c->ws == NULL || c->close_now)
+		return;
 	c->msgs_out++;
 	queue_text(c, s, n);
 }
