@@ -235,7 +235,7 @@ if command -v exotel-replay >/dev/null; then
 	frames=$(grep -c '^{"interaction_id"' "$T/sub.out")
 	stop=$(grep '"event":"stop"' "$T/sub.out")
 	expect_match "the stop event counts the frames published" \
-	    "\"frames\":$frames[,}]" "$stop"
+	    "\"frames\":${frames}[,}]" "$stop"
 	expect_match "12.32 s of call audio (616 x 20 ms) published at 24 kHz" \
 	    '"duration_ms":12320[,}]' "$stop"
 	seqs=$(grep '^{"interaction_id"' "$T/sub.out" | grep -o '"seq":[0-9]*' |

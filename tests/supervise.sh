@@ -71,7 +71,7 @@ call_reaches_redis() {
 	wait_for 30 grep -q '"event":"stop"' "$sub"
 	frames=$(grep -c "^audio:$CALL\$" "$sub")
 	stop=$(grep '"event":"stop"' "$sub")
-	if [ "$frames" -gt 0 ] && printf '%s\n' "$stop" | grep -q "\"frames\":$frames[,}]"; then
+	if [ "$frames" -gt 0 ] && printf '%s\n' "$stop" | grep -q "\"frames\":${frames}[,}]"; then
 		pass "$1: a call's frames and stop event reach the supervised Redis"
 	else
 		fail "$1: a call's frames and stop event reach the supervised Redis" \
