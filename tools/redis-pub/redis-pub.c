@@ -13,6 +13,12 @@
  * Redis going away never blocks the pipeline: stdin is read all the
  * time, frames wait in a bounded backlog (oldest dropped and counted)
  * while the connection comes back, and go out in order when it does.
+ *
+ * This file: options, the poll loop, the give-up rules.  audio.c cuts
+ * frames, lifecycle.c places the events, identity.c names the call,
+ * queue.c is the backlog, pub.c turns it into commands and matches the
+ * replies, conn.c keeps the connection, url.c reads REDIS_URL, frame.c
+ * builds the JSON, event.c reads the event lines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "event.h"
-#include "frame.h"
+#include "call.h"
 #include "io.h"
 #include "msg.h"
 #include "num.h"
@@ -37,45 +41,6 @@
 	"[-e events-channel] [-f json | raw] [-i interaction-id] [-M maxlen] " \
 	"[-m publish | spublish | xadd] [-r rate] [-T timeout-ms] " \
 	"[-t tenant-id] [-u url] [-W seconds]"
-
-/* Events waiting for Redis at most (the stop event always gets in). */
-#define EVENT_BACKLOG_MAX 1000
-
-/*
- * An event stamped further ahead of the audio than this is not believed
- * (a clock of another kind) and goes out at once.
- */
-#define EVENT_HOLD_MAX_MS 2000
-
-/* After stdin ends, how long the decoder's stop event is waited for. */
-#define EVENT_GRACE_MS 2000
-
-struct call {
-	struct pub p;
-	struct evreader ev;
-	int use_events;		/* -E given */
-	const char *id_opt;	/* -i or INTERACTION_ID; borrowed */
-	const char *tenant_opt;	/* -t or TENANT_ID; borrowed */
-	const char *chan_tpl;	/* borrowed */
-	const char *events_tpl;	/* borrowed; NULL: events not published */
-	char *id, *tenant;	/* owned, once resolved */
-	jv stop;		/* the decoder's stop event; owned when have_stop */
-	int have_stop;
-	unsigned long events_dropped;
-	struct held {		/* events waiting for the audio up to their time */
-		jv v;		/* owned */
-		uint64_t t_ms;
-	} *held;
-	size_t nheld, held_cap;
-	unsigned long drop_warned;	/* connects + 1 when the drop was logged */
-	struct entry *cur;	/* the frame being filled; owned */
-	size_t frame_bytes, cur_len;
-	uint64_t seq, samples;
-	int in_eof, odd_byte, read_error;
-	int finished;		/* stop queued: nothing more will be added */
-	int64_t start_ms, eof_ms;
-	int wait_s;
-};
 
 static volatile sig_atomic_t got_signal;
 
@@ -92,282 +57,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A random (version 4) UUID, for a call nobody named.  Returns an owned string. */
-static char *
-uuid4(void)
-{
-	unsigned char r[16];
-	char *s;
-
-	if (getrandom(r, sizeof r, 0) != sizeof r)
-		fatal_sys(EXIT_SYSTEM, "unable to get random bytes");
-	r[6] = (r[6] & 0x0f) | 0x40;
-	r[8] = (r[8] & 0x3f) | 0x80;
-	if ((s = malloc(37)) == NULL)
-		fatal_sys(EXIT_SYSTEM, "unable to allocate");
-	snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
-	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-	return s;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		fatal_sys(EXIT_SYSTEM, "unable to allocate");
-	return d;
-}
-
-/*
- * Fix the call's identity: options and environment first, then what the
- * start event said (id_ev, tenant_ev borrowed, may be NULL), then a
- * generated id and tenant "default".  Until then nothing is sent.
- */
-static void
-resolve(struct call *c, const char *id_ev, const char *tenant_ev)
-{
-	struct pub *p = &c->p;
-
-	if (c->id_opt)
-		c->id = xstrdup(c->id_opt);
-	else if (id_ev && *id_ev)
-		c->id = xstrdup(id_ev);
-	else {
-		c->id = uuid4();
-		info("no interaction id given: generated interaction=%s", c->id);
-	}
-	c->tenant = xstrdup(c->tenant_opt ? c->tenant_opt :
-	    tenant_ev && *tenant_ev ? tenant_ev : "default");
-	p->audio_key = tpl_expand(c->chan_tpl, c->id, c->tenant);
-	p->events_key = c->events_tpl ?
-	    tpl_expand(c->events_tpl, c->id, c->tenant) : NULL;
-	frame_head(&p->head, c->id, c->tenant);
-	p->resolved = 1;
-	debug("publishing interaction=%s tenant=%s audio=%s events=%s",
-	    c->id, c->tenant, p->audio_key, p->events_key ? p->events_key : "-");
-}
-
-/* A string member of obj (borrowed) as an owned jv, or jv_null(). */
-static jv
-str_member(jv obj, const char *key)
-{
-	jv v = jv_object_get(jv_copy(obj), jv_string(key));
-
-	if (jv_get_kind(v) == JV_KIND_STRING)
-		return v;
-	jv_free(v);
-	return jv_null();
-}
-
-/* Queue event v (consumed) for the events channel, in line with the audio. */
-static void
-queue_event(struct call *c, jv v)
-{
-	struct entry *e;
-	jv s;
-
-	if (c->events_tpl == NULL) {
-		jv_free(v);
-		return;
-	}
-	/* Events are few; a flood of them (dtmf) must not grow without bound. */
-	if (c->p.q.entries - c->p.q.frames >= EVENT_BACKLOG_MAX && !c->in_eof) {
-		if (c->events_dropped++ == 0)
-			warnx_("events backlog full (%d): dropping new events",
-			    EVENT_BACKLOG_MAX);
-		jv_free(v);
-		return;
-	}
-	if (c->id)
-		v = jv_object_set(v, jv_string("interaction_id"),
-		    jv_string(c->id));
-	s = jv_dump_string(v, 0);		/* consumes v */
-	e = q_new(ENT_EVENT, strlen(jv_string_value(s)));
-	memcpy(e->data, jv_string_value(s), e->len);
-	jv_free(s);
-	q_push(&c->p.q, e);
-}
-
-/* Without -E, consumers still learn the call began, and how its audio is. */
-static void
-start_event(struct call *c)
-{
-	jv v;
-
-	v = jv_object_set(jv_object(), jv_string("event"), jv_string("start"));
-	v = jv_object_set(v, jv_string("interaction_id"), jv_string(c->id));
-	v = jv_object_set(v, jv_string("tenant_id"), jv_string(c->tenant));
-	v = jv_object_set(v, jv_string("encoding"), jv_string("pcm16"));
-	v = jv_object_set(v, jv_string("sample_rate"),
-	    jv_number(c->p.rate));
-	queue_event(c, v);
-}
-
-static uint64_t
-audio_ms(const struct call *c)
-{
-	return c->samples * 1000 / c->p.rate;
-}
-
-/*
- * Queue the held events whose time the audio has reached (all of them
- * when input is over), in the order they came.
- */
-static void
-release_held(struct call *c, int all)
-{
-	size_t i = 0;
-
-	while (i < c->nheld && (all || c->held[i].t_ms <= audio_ms(c)))
-		queue_event(c, c->held[i++].v);
-	memmove(c->held, c->held + i, (c->nheld - i) * sizeof *c->held);
-	c->nheld -= i;
-}
-
-/*
- * A dtmf or mark (v, consumed) carries timestamp_ms on the call's clock,
- * the clock of our samples (the decoder fills gaps).  The resampler
- * between us delays the audio a little, so the event is held until the
- * audio reaches its time: then it lands between the right frames.
- */
-static void
-hold_event(struct call *c, jv v)
-{
-	jv t = jv_object_get(jv_copy(v), jv_string("timestamp_ms"));
-	double ms = jv_get_kind(t) == JV_KIND_NUMBER ? jv_number_value(t) : -1;
-	uint64_t now = audio_ms(c);
-	struct held *h;
-	size_t cap;
-
-	jv_free(t);
-	if (!(ms >= 0) || ms > (double)(now + EVENT_HOLD_MAX_MS))
-		ms = 0;		/* no usable time: behind those held, no longer */
-	/* Input over, or a flood: no audio will come to order them by. */
-	if ((c->nheld == 0 && (uint64_t)ms <= now) || c->in_eof ||
-	    c->nheld >= EVENT_BACKLOG_MAX) {
-		queue_event(c, v);
-		return;
-	}
-	if (c->nheld == c->held_cap) {
-		cap = c->held_cap ? c->held_cap * 2 : 8;
-		if ((h = realloc(c->held, cap * sizeof *h)) == NULL)
-			fatal_sys(EXIT_SYSTEM, "unable to allocate");
-		c->held = h;
-		c->held_cap = cap;
-	}
-	c->held[c->nheld].v = v;
-	c->held[c->nheld++].t_ms = (uint64_t)ms;
-}
-
-/* An event line from -E; consumes v (an object). */
-static void
-on_event(jv v, void *arg)
-{
-	struct call *c = arg;
-	jv name, id, tenant;
-
-	name = str_member(v, "event");
-	if (jv_get_kind(name) != JV_KIND_STRING) {
-		warnx_("events: line %lu: no \"event\" name, skipped",
-		    c->ev.lineno);
-		jv_free(name);
-		jv_free(v);
-		return;
-	}
-	if (strcmp(jv_string_value(name), "stop") == 0) {
-		/* Published after the last frame, with our totals. */
-		if (c->have_stop)
-			jv_free(c->stop);
-		c->stop = v;
-		c->have_stop = 1;
-	} else if (strcmp(jv_string_value(name), "start") == 0) {
-		if (!c->p.resolved) {
-			id = str_member(v, "interaction_id");
-			tenant = str_member(v, "tenant_id");
-			resolve(c, jv_get_kind(id) == JV_KIND_STRING ?
-			    jv_string_value(id) : NULL,
-			    jv_get_kind(tenant) == JV_KIND_STRING ?
-			    jv_string_value(tenant) : NULL);
-			jv_free(id);
-			jv_free(tenant);
-		}
-		v = jv_object_set(v, jv_string("tenant_id"),
-		    jv_string(c->tenant));
-		queue_event(c, v);
-	} else
-		hold_event(c, v);
-	jv_free(name);
-}
-
-/* Queue the frame being filled, len bytes of it. */
-static void
-push_frame(struct call *c, size_t len)
-{
-	struct entry *e = c->cur;
-
-	e->len = len;
-	e->seq = c->seq++;
-	e->ts_ms = c->samples * 1000 / c->p.rate;
-	c->samples += len / 2;
-	c->cur = NULL;
-	c->cur_len = 0;
-	/* Once per outage (per connection made), the totals say the rest. */
-	if (q_push(&c->p.q, e) && c->drop_warned != c->p.cn.connects + 1) {
-		c->drop_warned = c->p.cn.connects + 1;
-		warnx_("backlog full: dropping the oldest frames frames=%zu",
-		    c->p.q.max_frames);
-	}
-	if (c->nheld)
-		release_held(c, 0);
-}
-
-/* Cut n bytes of PCM (borrowed) into frames; each is queued when complete. */
-static void
-add_pcm(struct call *c, const unsigned char *s, size_t n)
-{
-	size_t take;
-
-	while (n) {
-		if (c->cur == NULL)
-			c->cur = q_new(ENT_FRAME, c->frame_bytes);
-		take = c->frame_bytes - c->cur_len;
-		if (take > n)
-			take = n;
-		memcpy(c->cur->data + c->cur_len, s, take);
-		c->cur_len += take;
-		s += take;
-		n -= take;
-		if (c->cur_len == c->frame_bytes)
-			push_frame(c, c->frame_bytes);
-	}
-}
-
-/* Input ended (EOF, read error or signal): queue the last partial frame. */
-static void
-end_input(struct call *c, int64_t now)
-{
-	c->in_eof = 1;
-	c->eof_ms = now;
-	if (c->cur_len & 1) {
-		c->odd_byte = 1;
-		warnx_("input ended in the middle of a sample: last byte ignored");
-	}
-	if (c->cur_len >= 2)
-		push_frame(c, c->cur_len & ~(size_t)1);
-	else if (c->cur) {
-		free(c->cur);
-		c->cur = NULL;
-		c->cur_len = 0;
-	}
-	release_held(c, 1);
-	info("end of input frames=%llu duration_ms=%llu unacknowledged=%zu",
-	    (unsigned long long)c->seq,
-	    (unsigned long long)(c->samples * 1000 / c->p.rate), c->p.q.frames);
 }
 
 /*
@@ -416,35 +105,6 @@ read_stdin(struct call *c, int64_t now)
 		c->read_error = 1;
 	}
 	end_input(c, now);
-}
-
-/* Input is over, every frame answered: queue the stop event with our totals. */
-static void
-finish(struct call *c)
-{
-	struct pub *p = &c->p;
-	jv v;
-
-	if (!p->resolved)
-		resolve(c, NULL, NULL);
-	if (c->have_stop) {
-		v = c->stop;
-		c->have_stop = 0;
-	} else {
-		v = jv_object_set(jv_object(), jv_string("event"),
-		    jv_string("stop"));
-		v = jv_object_set(v, jv_string("interaction_id"),
-		    jv_string(c->id));
-		v = jv_object_set(v, jv_string("reason"), jv_string(
-		    c->use_events ? "disconnected" : "stopped"));
-	}
-	v = jv_object_set(v, jv_string("frames"), jv_number((double)c->seq));
-	v = jv_object_set(v, jv_string("duration_ms"),
-	    jv_number((double)(c->samples * 1000 / p->rate)));
-	v = jv_object_set(v, jv_string("dropped"),
-	    jv_number((double)(p->q.dropped + p->rejected_frames)));
-	queue_event(c, v);
-	c->finished = 1;
 }
 
 /* The call's totals, one line: "done ..." at the end, "gave up: ..." before a fatal exit. */
@@ -659,22 +319,53 @@ main(int argc, char *argv[])
 	memset(&c, 0, sizeof c);
 	while ((ch = getopt(argc, argv, "B:c:d:E:e:f:hi:M:m:r:T:t:u:vW:")) != -1) {
 		switch (ch) {
-		case 'B': o_B = optarg; break;
-		case 'c': o_c = optarg; break;
-		case 'd': o_d = optarg; break;
-		case 'E': o_E = optarg; break;
-		case 'e': o_e = optarg; break;
-		case 'f': o_f = optarg; break;
-		case 'i': c.id_opt = optarg; break;
-		case 'M': o_M = optarg; break;
-		case 'm': o_m = optarg; break;
-		case 'r': o_r = optarg; break;
-		case 'T': o_T = optarg; break;
-		case 't': c.tenant_opt = optarg; break;
-		case 'u': o_u = optarg; break;
-		case 'v': msg_verbosity = 2; break;
-		case 'W': o_W = optarg; break;
-		default: usage_exit(USAGE);
+		case 'B':
+			o_B = optarg;
+			break;
+		case 'c':
+			o_c = optarg;
+			break;
+		case 'd':
+			o_d = optarg;
+			break;
+		case 'E':
+			o_E = optarg;
+			break;
+		case 'e':
+			o_e = optarg;
+			break;
+		case 'f':
+			o_f = optarg;
+			break;
+		case 'i':
+			c.id_opt = optarg;
+			break;
+		case 'M':
+			o_M = optarg;
+			break;
+		case 'm':
+			o_m = optarg;
+			break;
+		case 'r':
+			o_r = optarg;
+			break;
+		case 'T':
+			o_T = optarg;
+			break;
+		case 't':
+			c.tenant_opt = optarg;
+			break;
+		case 'u':
+			o_u = optarg;
+			break;
+		case 'v':
+			msg_verbosity = 2;
+			break;
+		case 'W':
+			o_W = optarg;
+			break;
+		default:
+			usage_exit(USAGE);
 		}
 	}
 	if (optind != argc)

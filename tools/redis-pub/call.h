@@ -1,0 +1,68 @@
+/*
+ * call.h - one call's state in redis-pub: its identity, the frame being
+ * cut, the events waiting for their place, the counters; and the
+ * functions of identity.c, lifecycle.c and audio.c that act on it.
+ */
+#ifndef CALL_H
+#define CALL_H
+
+#include <stdint.h>
+#include <jq.h>
+
+#include "event.h"
+#include "pub.h"
+
+/* Events waiting for Redis at most (the stop event always gets in). */
+#define EVENT_BACKLOG_MAX 1000
+
+/*
+ * An event stamped further ahead of the audio than this is not believed
+ * (a clock of another kind) and goes out at once.
+ */
+#define EVENT_HOLD_MAX_MS 2000
+
+/* After stdin ends, how long the decoder's stop event is waited for. */
+#define EVENT_GRACE_MS 2000
+
+struct call {
+	struct pub p;
+	struct evreader ev;
+	int use_events;		/* -E given */
+	const char *id_opt;	/* -i or INTERACTION_ID; borrowed */
+	const char *tenant_opt;	/* -t or TENANT_ID; borrowed */
+	const char *chan_tpl;	/* borrowed */
+	const char *events_tpl;	/* borrowed; NULL: events not published */
+	char *id, *tenant;	/* owned, once resolved */
+	jv stop;		/* the decoder's stop event; owned when have_stop */
+	int have_stop;
+	unsigned long events_dropped;
+	struct held {		/* events waiting for the audio up to their time */
+		jv v;		/* owned */
+		uint64_t t_ms;
+	} *held;
+	size_t nheld, held_cap;
+	unsigned long drop_warned;	/* connects + 1 when the drop was logged */
+	struct entry *cur;	/* the frame being filled; owned */
+	size_t frame_bytes, cur_len;
+	uint64_t seq, samples;
+	int in_eof, odd_byte, read_error;
+	int finished;		/* stop queued: nothing more will be added */
+	int64_t start_ms, eof_ms;
+	int wait_s;
+};
+
+/* identity.c */
+void resolve(struct call *c, const char *id_ev, const char *tenant_ev);
+
+/* lifecycle.c: the call's events, in line with the audio */
+uint64_t audio_ms(const struct call *c);
+void start_event(struct call *c);
+void on_event(jv v, void *arg);
+void release_held(struct call *c, int all);
+void finish(struct call *c);
+
+/* audio.c: PCM into frames */
+void add_pcm(struct call *c, const unsigned char *s, size_t n);
+void end_input(struct call *c, int64_t now);
+
+#endif
