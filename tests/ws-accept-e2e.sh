@@ -67,6 +67,18 @@ snr_sox() {
 }
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
+# ---- ingest-call alone ----------------------------------------------------
+
+subscribe "$T/alone" audio:CA3ae75ffe1c5d8847e478556c07d07103 calls:events
+run ingest-call <"$FIXTURES/twilio-stream1.ndjson"
+finished $SUB_PID
+expect "ingest-call alone: exit 0, nothing on stdout" "0 " "$rc $out"
+expect "ingest-call alone: every frame published" 616 \
+    "$(grep -c '^audio:CA3ae75ffe1c5d8847e478556c07d07103 ' "$T/alone")"
+RESAMPLE_QUALITY=bogus run ingest-call <"$FIXTURES/twilio-stream1.ndjson"
+expect "ingest-call: a failing stage's status is the call's (resample usage: 100)" 100 "$rc"
+expect_match "ingest-call: the failing stage says why" "^resample: fatal: invalid quality: bogus" "$err"
+
 start_wsa
 URL=ws://127.0.0.1:$WSA_PORT/v1/ingest
 
