@@ -145,10 +145,12 @@ copy_example runit
 env INGEST_HOME="$TOP" runsvdir -P "$DIR" </dev/null >"$T/runit.out" 2>&1 &
 svdir=$!
 track $svdir
-if wait_for 30 health "$WS_PORT"; then
-	pass "runit: ingest comes up and /health answers"
+wait_for 10 test -p "$DIR/ingest/supervise/control"
+if run sv -w 30 start "$DIR/ingest" && [ "$rc" = 0 ] && health "$WS_PORT"; then
+	pass "runit: sv -w start returns once ./check finds /health answering"
 else
-	fail "runit: ingest comes up and /health answers" "$(cat "$DIR"/*/log/main/current 2>&1)"
+	fail "runit: sv -w start returns once ./check finds /health answering" \
+	    "rc=$rc out=$out $(cat "$DIR"/*/log/main/current 2>&1)"
 fi
 wait_for 10 redis-cli -p "$R_PORT" ping
 call_reaches_redis runit
