@@ -475,3 +475,24 @@ run env REDIS_URL="redis://127.0.0.1:$C1" LOG_LEVEL=quiet valgrind -q --leak-che
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
     redis-pub -m xadd -i "$cid" -c 'vg:{{interaction_id}}' -e "ev:{$C2-other}" <"$T/a.pcm"
 expect "cluster: valgrind clean through the redirects" "0 76" "$rc $(redis-cli -c -p $C1 xlen "vg:{$cid}")"
+
+# --- Redis gone at the end of input: give up -W seconds later, say what is lost --
+P6=$(freeport)
+start_redis "$P6"
+mkfifo "$T/ein"
+redis-pub -u "redis://127.0.0.1:$P6" -m xadd -i eg -W 1 <"$T/ein" 2>"$T/eg.err" &
+EG=$!
+track $EG
+exec 7>"$T/ein"
+feed 0 10
+wait_for 10 xlen_is "$P6" audio:eg 10 || fail "end give-up: first frames" "not delivered"
+redis-cli -p "$P6" shutdown nosave >/dev/null 2>&1
+wait "$REDIS_PID"
+feed 10 10
+exec 7>&-
+finished $EG
+expect "end give-up: exit 111, the loss counted" "111
+redis-pub: warning: gave up: interaction=eg frames=20 delivered=10 duration_ms=400 dropped=0 rejected=0 undelivered=10 connects=1
+redis-pub: fatal: end of input: messages still undelivered after 1 s addr=127.0.0.1:$P6" \
+    "$?
+$(tail -n 2 "$T/eg.err")"
