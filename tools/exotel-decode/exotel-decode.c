@@ -28,8 +28,10 @@
 #include "chain.h"
 #include "events.h"
 #include "fastscan.h"
+#include "frame.h"
 #include "input.h"
 #include "io.h"
+#include "jsonscan.h"
 #include "msg.h"
 #include "num.h"
 #include "output.h"
@@ -75,13 +77,15 @@ struct decoder {
 	struct timeline tl;
 	struct chain ch;
 	struct call call;
-	jv_parser *parser;	/* owned; one message is fed at a time */
 	int started, stopped, native, child_gone;
 	const char *reason;	/* the stop's, when stopped */
-	int pending;		/* the parser holds part of a message */
-	unsigned long msgline;	/* line where that message began */
-	size_t msgbytes;
-	int resync;		/* after a bad message: skip its continuation */
+	/* A message spanning lines is gathered in msg before parsing. */
+	struct frame fr;
+	int pending;		/* msg holds the start of a message */
+	int skipping;		/* it passed -m: its bytes are dropped */
+	unsigned long msgline;	/* line where it began */
+	char *msg;		/* owned; -m bytes */
+	size_t msglen;
 	int seen_event;		/* a well-formed message with an event came */
 	unsigned long badlines;	/* bad lines before that */
 	unsigned long long bad;	/* bad messages in all */
@@ -158,14 +162,6 @@ idle(void *arg)
 
 	if (d->started && !d->child_gone && out_drain(&d->out) < 0)
 		write_failed(d);
-}
-
-static void
-reset_parser(struct decoder *d)
-{
-	jv_parser_free(d->parser);
-	d->parser = jv_parser_new(0);
-	d->pending = 0;
 }
 
 /*
@@ -457,7 +453,7 @@ blank(const char *p, size_t n)
 	return 1;
 }
 
-/* jq's error text without its own line count, which is not ours. */
+/* libjq's error text without its own line count, which is not ours. */
 static const char *
 jq_reason(jv msg, char *buf, size_t size)
 {
@@ -472,113 +468,122 @@ jq_reason(jv msg, char *buf, size_t size)
 	return buf;
 }
 
-/* Feed one line (borrowed, n bytes) to libjq; handle what comes out. */
+/*
+ * One whole message, p (n bytes, borrowed) from line on: checked, then
+ * parsed by libjq (which only ever sees valid JSON objects).
+ */
 static void
-parse_line(struct decoder *d, char *p, size_t n, unsigned long line)
+whole(struct decoder *d, char *p, size_t n, unsigned long line)
 {
-	char why[96];
+	const char *why;
+	char buf[96];
 	jv v;
-	int rem;
+	int first;
 
-	if (!d->pending) {
-		d->msgline = line;
-		d->msgbytes = 0;
-	}
-	d->msgbytes += n;
-	if (d->msgbytes > d->o.maxmsg) {
-		if (say(d, W_SIZE))
-			warnx_("too-long line=%lu limit=%zu", d->msgline,
-			    d->o.maxmsg);
-		reset_parser(d);
-		d->resync = 1;
-		check_stream(d);
-		return;
-	}
-	d->pending = 1;
-	jv_parser_set_buf(d->parser, p, (int)n, 1);
-	for (;;) {
-		v = jv_parser_next(d->parser);
-		if (jv_is_valid(v)) {
-			rem = jv_parser_remaining(d->parser);
-			message(d, v, d->msgline);
-			d->pending = !blank(p + n - rem, (size_t)rem);
-			d->msgline = line;
-			d->msgbytes = (size_t)rem;
-			if (d->native || d->stopped)
-				return;	/* the parser is not used again */
-			continue;
-		}
-		if (jv_invalid_has_msg(jv_copy(v))) {
-			v = jv_invalid_get_msg(v);
-			if (say(d, W_JSON))
-				warnx_("invalid-json line=%lu reason=\"%s\"",
-				    d->msgline, jq_reason(v, why, sizeof why));
-			jv_free(v);
-			/* libjq threw the rest of the line away. */
-			d->pending = 0;
-			d->resync = 1;
-			check_stream(d);
-			return;
-		}
-		jv_free(v);
-		return;		/* the message goes on on the next line */
-	}
-}
-
-static void
-line(struct decoder *d, char *p, size_t n, unsigned long lineno)
-{
-	struct fastmedia fm;
-	size_t k;
-
-	if (!d->pending) {
-		if (blank(p, n))
-			return;
-		if (d->started && fast_media(p, n, TS_MAX, CHUNK_MAX, &fm)) {
-			d->resync = 0;
-			if (!wanted_track(d, fm.track, fm.tracklen) ||
-			    media(d, fm.payload, fm.paylen, fm.ts, fm.chunk,
-			    lineno, !fm.escaped) == 0)
-				return;
-		}
-	}
 	if (memchr(p, '\0', n)) {
 		if (!d->seen_event)
 			die(d, EXIT_BADINPUT, "not a media stream: "
 			    "binary input (NUL bytes) at the start");
-		if (say(d, W_SHAPE))
-			warnx_("nul-byte line=%lu (message dropped)",
-			    d->pending ? d->msgline : lineno);
 		d->bad++;
-		reset_parser(d);
-		d->resync = 1;
+		if (say(d, W_SHAPE))
+			warnx_("nul-byte line=%lu (message dropped)", line);
 		return;
 	}
-	/*
-	 * Continuation lines of a bad pretty-printed message (indented, or
-	 * closing brackets) are skipped: one bad message, one log line.  A
-	 * line whose first non-blank character is '{' starts a message.
-	 */
-	if (d->resync && !d->pending) {
-		for (k = 0; k < n && (p[k] == ' ' || p[k] == '\t'); k++)
-			;
-		if ((k > 0 || *p == '}' || *p == ']') &&
-		    (k == n || p[k] != '{'))
-			return;
-		d->resync = 0;
-	}
-	/*
-	 * A message starts with '{' in column 1, both compact and
-	 * pretty-printed: if one was still open, it was cut short.
-	 */
-	if (d->pending && *p == '{') {
+	if ((first = json_check(p, n, &why)) < 0) {
 		if (say(d, W_JSON))
-			warnx_("invalid-json line=%lu reason=\"truncated "
-			    "message\"", d->msgline);
-		reset_parser(d);
+			warnx_("invalid-json line=%lu reason=\"%s\"", line,
+			    why);
 		check_stream(d);
+		return;
 	}
-	parse_line(d, p, n, lineno);
+	if (first != '{') {
+		if (say(d, W_SHAPE))
+			warnx_("not-an-object line=%lu", line);
+		check_stream(d);
+		return;
+	}
+	v = jv_parse_sized(p, (int)n);
+	if (!jv_is_valid(v)) {
+		/* Not expected after json_check; reported all the same. */
+		v = jv_invalid_get_msg(v);
+		if (say(d, W_JSON))
+			warnx_("invalid-json line=%lu reason=\"%s\"", line,
+			    jq_reason(v, buf, sizeof buf));
+		jv_free(v);
+		check_stream(d);
+		return;
+	}
+	message(d, v, line);
+}
+
+/* Add a line (borrowed) to the message being gathered. */
+static void
+gather(struct decoder *d, const char *p, size_t n)
+{
+	if (d->skipping)
+		return;
+	if (d->msglen + n > d->o.maxmsg) {
+		if (say(d, W_SIZE))
+			warnx_("too-long line=%lu limit=%zu", d->msgline,
+			    d->o.maxmsg);
+		d->skipping = 1;
+		check_stream(d);
+		return;
+	}
+	memcpy(d->msg + d->msglen, p, n);
+	d->msglen += n;
+}
+
+/* One line of input (p, n bytes, borrowed and writable). */
+static void
+line(struct decoder *d, char *p, size_t n, unsigned long lineno)
+{
+	struct fastmedia fm;
+
+	if (!d->seen_event && memchr(p, '\0', n))
+		die(d, EXIT_BADINPUT, "not a media stream: binary input "
+		    "(NUL bytes) at the start");
+	if (d->pending && *p == '{') {
+		/*
+		 * A message starts with '{' in column 1, both compact and
+		 * pretty-printed: the one still open was cut short.
+		 */
+		if (!d->skipping) {
+			if (say(d, W_JSON))
+				warnx_("invalid-json line=%lu "
+				    "reason=\"truncated message\"", d->msgline);
+			check_stream(d);
+		}
+		d->pending = 0;
+	}
+	if (d->pending) {
+		int done = frame_line(&d->fr, p, n);
+
+		gather(d, p, n);
+		if (done) {
+			d->pending = 0;
+			if (!d->skipping)
+				whole(d, d->msg, d->msglen, d->msgline);
+		}
+		return;
+	}
+	if (blank(p, n))
+		return;
+	if (d->started && fast_media(p, n, TS_MAX, CHUNK_MAX, &fm) &&
+	    (!wanted_track(d, fm.track, fm.tracklen) ||
+	    media(d, fm.payload, fm.paylen, fm.ts, fm.chunk, lineno,
+	    !fm.escaped) == 0))
+		return;
+	frame_reset(&d->fr);
+	d->msgline = lineno;
+	if (frame_line(&d->fr, p, n)) {
+		whole(d, p, n, lineno);
+		return;
+	}
+	d->pending = 1;
+	d->skipping = 0;
+	d->msglen = 0;
+	gather(d, p, n);
 }
 
 /* After a native start: the rest of the input is PCM (or mu-law). */
@@ -667,7 +672,7 @@ finish(struct decoder *d)
 		st = EXIT_SYSTEM;
 	out_free(&d->out);
 	in_free(&d->in);
-	jv_parser_free(d->parser);
+	free(d->msg);
 	call_free(&d->call);
 	free(d->dec);
 	free(d->pcm);
@@ -691,18 +696,25 @@ decode(struct decoder *d)
 			fatal_sys(EXIT_SYSTEM, "unable to read stdin");
 		}
 		if (r == IN_TOOLONG) {
-			if (say(d, W_SIZE))
-				warnx_("too-long line=%lu limit=%zu",
-				    d->pending ? d->msgline : d->in.line,
-				    d->o.maxmsg);
-			reset_parser(d);
-			d->resync = 1;
-			check_stream(d);
+			/*
+			 * A line over -m: a message of its own, or (in a
+			 * message spanning lines) a long string in it.
+			 */
+			if (!d->pending)
+				d->msgline = d->in.line;
+			if (!d->skipping || !d->pending) {
+				if (say(d, W_SIZE))
+					warnx_("too-long line=%lu limit=%zu",
+					    d->msgline, d->o.maxmsg);
+				check_stream(d);
+			}
+			d->skipping = d->pending;
 			continue;
 		}
 		line(d, p, n, d->in.line);
 	}
-	if (d->pending && !d->stopped && !d->native && !d->child_gone) {
+	if (d->pending && !d->skipping && !d->stopped && !d->native &&
+	    !d->child_gone) {
 		d->bad++;
 		if (say(d, W_JSON))
 			warnx_("invalid-json line=%lu reason=\"truncated "
@@ -802,8 +814,8 @@ main(int argc, char **argv)
 	if ((d.dec = malloc(d.decsize)) == NULL ||
 	    (d.pcm = malloc(2 * d.decsize)) == NULL)
 		fatal_sys(EXIT_SYSTEM, "unable to allocate buffers");
-	if ((d.parser = jv_parser_new(0)) == NULL)
-		fatal(EXIT_SYSTEM, "unable to allocate the JSON parser");
+	if ((d.msg = malloc(d.o.maxmsg)) == NULL)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate buffers");
 	decode(&d);
 	return EXIT_OK;
 }
