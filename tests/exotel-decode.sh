@@ -55,6 +55,9 @@ jq -c 'if .event == "media" then
 	else . end' "$FIX" | exotel-decode -q >"$T/tracks.pcm"
 same "twilio both tracks: the inbound one only" "$T/speech8k.pcm" "$T/tracks.pcm"
 
+{ printf '\357\273\277'; cat "$FIX"; } | exotel-decode -q >"$T/bom.pcm"
+same "a UTF-8 byte order mark before the first message is skipped" "$T/speech8k.pcm" "$T/bom.pcm"
+
 # First timestamp 135: time zero by default, filled with -L.
 exotel-decode -q -L <"$FIX" >"$T/lead.pcm"
 head -c 2160 /dev/zero >"$T/lead.exp"

@@ -540,6 +540,11 @@ line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 {
 	struct fastmedia fm;
 
+	/* Some editors start a file with a UTF-8 byte order mark. */
+	if (lineno == 1 && n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3)) {
+		p += 3;
+		n -= 3;
+	}
 	if (!d->seen_event && memchr(p, '\0', n))
 		die(d, EXIT_BADINPUT, "not a media stream: binary input "
 		    "(NUL bytes) at the start");
