@@ -35,13 +35,26 @@ main(int argc, char *argv[])
 	msg_init(argv[0]);
 	while ((ch = getopt(argc, argv, "b:n:p:Ss:x:")) != -1) {
 		switch (ch) {
-		case 'b': bfile = optarg; break;
-		case 'n': count = opt_int("-n", optarg, 1, 1000000000); break;
-		case 'p': port = opt_int("-p", optarg, 1, 65535); break;
-		case 'S': shard = 1; break;
-		case 's': sock = optarg; break;
-		case 'x': until = optarg; break;
-		default: usage_exit(USAGE);
+		case 'b':
+			bfile = optarg;
+			break;
+		case 'n':
+			count = opt_int("-n", optarg, 1, 1000000000);
+			break;
+		case 'p':
+			port = opt_int("-p", optarg, 1, 65535);
+			break;
+		case 'S':
+			shard = 1;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'x':
+			until = optarg;
+			break;
+		default:
+			usage_exit(USAGE);
 		}
 	}
 	argc -= optind;
