@@ -15,7 +15,7 @@ conn_init(struct conn *cn, const struct redis_url *url, int timeout_ms,
     int64_t now_ms)
 {
 	memset(cn, 0, sizeof *cn);
-	cn->at = *url;
+	cn->home = cn->at = *url;
 	cn->state = CONN_DOWN;
 	cn->deadline_ms = now_ms;	/* first attempt at once */
 	cn->timeout_ms = timeout_ms;
@@ -50,6 +50,8 @@ conn_fail(struct conn *cn, const char *reason, int64_t now_ms)
 		cn->down_since_ms = now_ms;
 	cn->failures++;
 	conn_close(cn);
+	/* A node we were sent to may be gone (failover): ask home again. */
+	cn->at = cn->home;
 	cn->deadline_ms = now_ms + cn->backoff_ms;
 	cn->backoff_ms *= 2;
 	if (cn->backoff_ms > BACKOFF_MAX_MS)

@@ -25,7 +25,8 @@ enum { CONN_DOWN, CONN_CONNECTING, CONN_HANDSHAKE, CONN_READY };
 #define BACKOFF_MAX_MS 2000
 
 struct conn {
-	struct redis_url at;	/* the server now: the URL's, or a MOVED's */
+	struct redis_url home;	/* the URL's server */
+	struct redis_url at;	/* the server now: home, or a MOVED's */
 	redisContext *c;	/* owned; NULL while DOWN */
 	int state;
 	int64_t deadline_ms;	/* DOWN: next attempt; else connect/login limit */
