@@ -539,6 +539,7 @@ static void
 line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 {
 	struct fastmedia fm;
+	int done;
 
 	/* Some editors start a file with a UTF-8 byte order mark. */
 	if (lineno == 1 && n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3)) {
@@ -562,8 +563,7 @@ line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 		d->pending = 0;
 	}
 	if (d->pending) {
-		int done = frame_line(&d->fr, p, n);
-
+		done = frame_line(&d->fr, p, n);
 		gather(d, p, n);
 		if (done) {
 			d->pending = 0;
