@@ -6,6 +6,8 @@
  * then does the next read block, and the idle callback first writes what
  * was decoded, so nothing waits on a read.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +38,7 @@ in_free(struct input *in)
 static ssize_t
 fill(struct input *in)
 {
+	struct pollfd pfd;
 	ssize_t r;
 
 	if (in->head > 0 && in->size - in->tail < IN_READ) {
@@ -47,6 +50,15 @@ fill(struct input *in)
 	if (in->idle)
 		in->idle(in->idle_arg);
 	r = read_retry(in->fd, in->buf + in->tail, in->size - in->tail);
+	/* A non-blocking stdin (someone else's choice): wait, then read. */
+	while (r < 0 && errno == EAGAIN) {
+		pfd.fd = in->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -1;
+		r = read_retry(in->fd, in->buf + in->tail,
+		    in->size - in->tail);
+	}
 	if (r > 0)
 		in->tail += (size_t)r;
 	else if (r == 0)
