@@ -329,7 +329,9 @@ stop_wsa
 
 # ---- one call's descriptors never reach another call's handler -------------
 
-start_wsa -- sh -c 'ls -l /proc/$$/fd | sed -n "s/.* \([0-9]*\) -> .*/\1/p" | sort -n | tr "\n" " "; echo; cat >/dev/null'
+# The shell lists its own descriptors before it makes any pipe of its own.
+start_wsa -- sh -c 'ls /proc/$$/fd >"$OUT/fds.$CALL_ID"
+    sort -n "$OUT/fds.$CALL_ID" | tr "\n" " "; echo; cat >/dev/null'
 run ws /v1/ingest <<<$'r 1\nc 1000'
 alone=$(sed -n 2p <<<"$out")
 rm -f "$T/hold"
