@@ -120,6 +120,26 @@ sed -n 's/^#\([A-Z_]*=\)/\1/p' "$TOP/.env.example" >"$T/defaults.env"
 run ingest -f "$T/defaults.env" -n
 expect ".env.example's defaults, all uncommented, are accepted" 0 "$rc"
 
+# .env.example stays complete and current: every setting a tool reads from
+# the environment is in it, and everything in it is read by someone.  Per-call
+# context (set by ws-accept or exotel-decode) and the replay client's own
+# variables are not service settings.
+percall='CALL_ID INTERACTION_ID TENANT_ID SAMPLE_RATE RESAMPLE_RATE PUB_SAMPLE_RATE
+EXOTEL_REPLAY_BASIC_AUTH EXOTEL_REPLAY_CA_FILE EXOTEL_REPLAY_TOKEN'
+read_by_tools=$(grep -hoE '(env_get|env_int|env_flag|getenv)\("[A-Z][A-Z0-9_]*"|(word|setting)\([^;]*"[A-Z][A-Z0-9_]+"' \
+    "$TOP"/tools/*/*.c "$TOP"/lib/*.c | grep -oE '"[A-Z][A-Z0-9_]+"' | tr -d '"' | sort -u)
+documented=$(sed -n 's/^#\([A-Z_][A-Z0-9_]*\)=.*/\1/p' "$TOP/.env.example" | sort -u)
+missing=$(for v in $read_by_tools; do
+	case " $(echo $percall) " in *" $v "*) continue ;; esac
+	printf '%s\n' "$documented" | grep -qx "$v" || printf '%s ' "$v"
+done)
+expect ".env.example documents every setting the tools read" "" "$missing"
+stale=$(for v in $documented; do
+	printf '%s\n' "$read_by_tools" | grep -qx "$v" && continue
+	grep -q "$v" "$TOP/bin/ingest" || printf '%s ' "$v"
+done)
+expect "every setting in .env.example is read by a tool or bin/ingest" "" "$stale"
+
 printf 'PORT=9002\r\nSUPPORT_EXOTEL=true\r\n' >"$T/crlf.env"
 run env INGEST_ENV_FILE="$T/crlf.env" LOG_LEVEL=debug ingest -n
 expect_match "INGEST_ENV_FILE names the file; CRLF lines accepted" \
