@@ -139,6 +139,8 @@ stale=$(for v in $documented; do
 	grep -q "$v" "$TOP/bin/ingest" || printf '%s ' "$v"
 done)
 expect "every setting in .env.example is read by a tool or bin/ingest" "" "$stale"
+unlisted=$(for v in $documented; do grep -q "Ev $v\b" "$TOP/man/ingest.1" || printf '%s ' "$v"; done)
+expect "man/ingest.1 names every setting of .env.example" "" "$unlisted"
 
 printf 'PORT=9002\r\nSUPPORT_EXOTEL=true\r\n' >"$T/crlf.env"
 run env INGEST_ENV_FILE="$T/crlf.env" LOG_LEVEL=debug ingest -n
