@@ -22,12 +22,12 @@ same() {
 }
 
 # --- The Twilio fixture: mu-law, camelCase, real speech.
-run exotel-decode -q <"$FIX"
-exotel-decode -q <"$FIX" >"$T/fix.pcm"
-expect "twilio fixture: exit 0, nothing on stderr" "0|" "$rc|$err"
+exotel-decode -q <"$FIX" >"$T/fix.pcm" 2>"$T/err"
+expect "twilio fixture: exit 0, nothing on stderr" "0|" "$?|$(cat "$T/err")"
 same "twilio fixture: PCM identical to sox's mu-law decode" "$T/speech8k.pcm" "$T/fix.pcm"
 
-run exotel-decode <"$FIX"
+exotel-decode <"$FIX" >/dev/null 2>"$T/err"
+err=$(cat "$T/err")
 expect "twilio fixture: one info line at start and one at stop" \
 "exotel-decode: info: start protocol=twilio encoding=mulaw rate=8000 interaction=CA3ae75ffe1c5d8847e478556c07d07103 tenant=AC64f4d8c1481c0a5ac9cdbe997bfbcf58
 exotel-decode: info: stop reason=stopped interaction=CA3ae75ffe1c5d8847e478556c07d07103 chunks=616 duration_ms=12320 gaps=0 gap_ms=0 duplicates=0 late=0 bad=0" "$err"
