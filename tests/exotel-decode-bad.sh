@@ -175,6 +175,15 @@ replace 2 '{"event":"start","start":{"call_sid":"c","media_format":{"encoding":"
     exotel-decode >"$T/out" 2>"$T/err"
 expect "A-law: exit 1, said once" \
     "1|exotel-decode: fatal: unsupported-encoding line=2 encoding=audio/x-alaw" "$?|$(cat "$T/err")"
+# TENANT_ID is the tenant ws-accept authenticated: a start naming another is refused.
+{ printf '%s\n' '{"event":"start","interaction_id":"i1","tenant_id":"other","sample_rate":8000,"encoding":"pcm16"}'
+  head -c 320 /dev/zero; } >"$T/native-other"
+TENANT_ID=mine exotel-decode -q <"$T/native-other" >"$T/out" 2>"$T/err"
+expect "start naming another tenant than TENANT_ID: exit 1, no audio" \
+    "1|exotel-decode: fatal: tenant-mismatch line=1 (the start names a tenant other than TENANT_ID)|0" \
+    "$?|$(cat "$T/err")|$(stat -c %s "$T/out")"
+TENANT_ID=other exotel-decode -q <"$T/native-other" >"$T/out" 2>"$T/err"
+expect "start naming the TENANT_ID tenant: accepted" "0||320" "$?|$(cat "$T/err")|$(stat -c %s "$T/out")"
 sed 2d "$T/good.nd" | exotel-decode -q >"$T/out" 2>"$T/err"
 expect "no start at all: media reported, exit 1" \
     "1|exotel-decode: warning: media-before-start line=2 (dropped)" \

@@ -218,6 +218,22 @@ call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 		rate = jget(msg, "sample_rate");
 	}
 	jv_free(s);
+	/*
+	 * TENANT_ID in the environment is the tenant ws-accept authenticated
+	 * (a verified JWT claim): it wins, and a start that names another
+	 * tenant is refused, or a client holding one tenant's token could
+	 * publish into another tenant's channels.
+	 */
+	if ((p = env_get("TENANT_ID")) != NULL &&
+	    jv_string_length_bytes(jv_copy(c->tenant_id)) > 0 &&
+	    strcmp(jv_string_value(c->tenant_id), p) != 0) {
+		snprintf(why, sizeof why, "tenant-mismatch line=%lu "
+		    "(the start names a tenant other than TENANT_ID)", line);
+		jv_free(enc);
+		jv_free(rate);
+		call_free(c);
+		return why;
+	}
 	/* ws-accept knows these from the handshake when the start does not. */
 	c->interaction_id = first(c->interaction_id, envstr("CALL_ID"));
 	c->tenant_id = first(c->tenant_id, envstr("TENANT_ID"));
