@@ -198,6 +198,10 @@ expect "socket: malformed Basic is 401" \
 expect "socket: expired token is 401" \
     "401|$CHALLENGE|{\"error\":\"jwt expired\"}" \
     "$(refused "$PORT_A" -H "Authorization: Bearer $EXPIRED")"
+LONG=$(head -c 2000 /dev/zero | tr '\0' A)
+rm -f "$T/body"
+expect "socket: a 6 KB token gets an HTTP answer (lws header limit raised)" \
+    "401|$CHALLENGE" "$(refused "$PORT_A" -H "Authorization: Bearer $LONG.$LONG.$LONG" | cut -d'|' -f1,2)"
 expect "socket: alg none is 401" \
     "401|$CHALLENGE|{\"error\":\"jwt alg none refused\"}" \
     "$(refused "$PORT_A" -H "Authorization: Bearer $NONE")"

@@ -111,6 +111,8 @@ main(int argc, char **argv)
 	/* lws gives a half-sent request its own 10 s unless told. */
 	ci.timeout_secs_ah_idle = (unsigned)srv.cfg.handshake_s;
 	ci.keepalive_timeout = 5;
+	/* Room for long JWTs (auth takes up to 8 KiB); lws closes silently past it. */
+	ci.max_http_header_data = 16384;
 	/* HTTP/1.1 only: WebSocket over h2 has no per-stream flow control here. */
 	ci.alpn = "http/1.1";
 	if (srv.cfg.cert) {
