@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "msg.h"
 #include "frame.h"
 
 char *
@@ -45,7 +46,6 @@ frame_json(struct buf *out, const struct buf *head, unsigned rate,
 	static const char enc[] = ",\"encoding\":\"pcm16\",\"audio\":\"";
 
 	out->len = 0;
-	buf_reserve(out, head->len + 96 + BASE64_ENCODED_LEN(e->len) + 1);
 	buf_add(out, head->p, head->len);
 	buf_add_u64(out, e->seq);
 	buf_adds(out, ",\"timestamp_ms\":");
@@ -53,7 +53,8 @@ frame_json(struct buf *out, const struct buf *head, unsigned rate,
 	buf_adds(out, ",\"sample_rate\":");
 	buf_add_u64(out, rate);
 	buf_add(out, enc, sizeof enc - 1);
-	buf_reserve(out, BASE64_ENCODED_LEN(e->len) + 1);
+	if (buf_reserve(out, BASE64_ENCODED_LEN(e->len) + 1) < 0)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate a frame");
 	out->len += base64_encode(e->data, e->len, out->p + out->len);
 	buf_add(out, "\"}", 2);
 }

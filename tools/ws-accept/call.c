@@ -458,8 +458,8 @@ call_receive(struct call *c, const void *in, size_t len, int last, int binary)
 				size_t mlen = c->msg_len;
 				size_t end = c->in.len - (c->in_binary ? 0 : 1);
 
-				native_message(c, c->in.p + end - mlen, mlen,
-				    c->in_binary);
+				native_message(c, (const unsigned char *)
+				    c->in.p + end - mlen, mlen, c->in_binary);
 			}
 			c->ready = c->in.len;
 		}
@@ -555,7 +555,7 @@ call_stdout_readable(struct call *c)
 
 			if (c->line.len) {
 				buf_append(&c->line, s, k);
-				line_out(c, c->line.p, c->line.len);
+				line_out(c, (const unsigned char *)c->line.p, c->line.len);
 				c->line.len = 0;
 			} else {
 				line_out(c, s, k);
@@ -568,7 +568,7 @@ call_stdout_readable(struct call *c)
 		if ((long)c->line.len > srv.cfg.max_msg) {
 			warnx_("call=%s handler line longer than %ld bytes: "
 			    "sent in pieces", c->id, srv.cfg.max_msg);
-			line_out(c, c->line.p, c->line.len);
+			line_out(c, (const unsigned char *)c->line.p, c->line.len);
 			c->line.len = 0;
 		}
 		if (c->out_paused)
@@ -583,7 +583,7 @@ call_stdout_closed(struct call *c)
 	c->out_wsi = NULL;
 	c->out_closing = 0;
 	if (c->line.len)	/* a last line without its newline */
-		line_out(c, c->line.p, c->line.len);
+		line_out(c, (const unsigned char *)c->line.p, c->line.len);
 	buf_free(&c->line);
 	call_check_end(c);
 }

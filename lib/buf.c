@@ -8,29 +8,40 @@
 #include "buf.h"
 #include "msg.h"
 
-void
+int
 buf_reserve(struct buf *b, size_t n)
 {
 	size_t cap;
 	char *p;
 
 	if (b->cap - b->len >= n)
-		return;
+		return 0;
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len < n)
 		cap *= 2;
 	if ((p = realloc(b->p, cap)) == NULL)
-		fatal_sys(EXIT_SYSTEM, "unable to allocate %zu bytes", cap);
+		return -1;
 	b->p = p;
 	b->cap = cap;
+	return 0;
+}
+
+int
+buf_append(struct buf *b, const void *d, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return -1;
+	if (n)
+		memcpy(b->p + b->len, d, n);
+	b->len += n;
+	return 0;
 }
 
 void
-buf_add(struct buf *b, const void *s, size_t n)
+buf_add(struct buf *b, const void *d, size_t n)
 {
-	buf_reserve(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	if (buf_append(b, d, n) < 0)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate %zu bytes", b->len + n);
 }
 
 void
@@ -66,6 +77,17 @@ buf_add_u64(struct buf *b, unsigned long long v)
 
 	n = snprintf(num, sizeof num, "%llu", v);
 	buf_add(b, num, (size_t)n);
+}
+
+void
+buf_consume(struct buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->p, b->p + n, b->len - n);
+	b->len -= n;
 }
 
 void
