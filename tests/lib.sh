@@ -90,3 +90,28 @@ stop_redis() {
 	kill -TERM "$REDIS_PID" 2>/dev/null
 	wait "$REDIS_PID" 2>/dev/null
 }
+
+# start_wsa [options...] -- handler...: ws-accept on a free port; returns
+# once it says it listens (readiness descriptor).  Sets WSA_PID, WSA_PORT,
+# WSA_LOG, WSA_FDS (its descriptor count when idle).
+wsa_n=0
+start_wsa() {
+	wsa_n=$((wsa_n + 1))
+	WSA_PORT=$(freeport)
+	WSA_LOG=$T/wsa$wsa_n.log
+	mkfifo "$T/ready$wsa_n"
+	ws-accept -p "$WSA_PORT" -d 3 "$@" 3>"$T/ready$wsa_n" 2>"$WSA_LOG" &
+	WSA_PID=$!
+	track $WSA_PID
+	read -r _ <"$T/ready$wsa_n"
+	# Idle count once the readiness descriptor is surely closed and the
+	# server has seen curl's connection go (only the listener left).
+	curl -sk -o /dev/null "http://127.0.0.1:$WSA_PORT/health"
+	wait_for 5 sh -c "[ \$(ls -l /proc/$WSA_PID/fd | grep -c socket:) = 1 ]"
+	WSA_FDS=$(ls /proc/$WSA_PID/fd | wc -l)
+}
+
+stop_wsa() {
+	kill -TERM "$WSA_PID" 2>/dev/null
+	wait "$WSA_PID"
+}

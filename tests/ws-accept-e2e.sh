@@ -11,22 +11,8 @@ start_redis || exit 1
 export REDIS_URL
 rcli() { redis-cli -p "$REDIS_PORT" --raw "$@"; }
 
-# start_wsa [options...]: ws-accept -- ingest-call on a free port.
-wsa_n=0
-start_wsa() {
-	wsa_n=$((wsa_n + 1))
-	WSA_PORT=$(freeport)
-	WSA_LOG=$T/wsa$wsa_n.log
-	mkfifo "$T/ready$wsa_n"
-	ws-accept -p "$WSA_PORT" -d 3 "$@" -- ingest-call 3>"$T/ready$wsa_n" 2>"$WSA_LOG" &
-	WSA_PID=$!
-	track $WSA_PID
-	read -r _ <"$T/ready$wsa_n"
-	curl -sk -o /dev/null "http://127.0.0.1:$WSA_PORT/health"
-	wait_for 5 sh -c "[ \$(ls -l /proc/$WSA_PID/fd | grep -c socket:) = 1 ]"
-	WSA_FDS=$(ls /proc/$WSA_PID/fd | wc -l)
-}
-stop_wsa() { kill -TERM "$WSA_PID" 2>/dev/null; wait "$WSA_PID"; }
+# start_wsa_ingest [options...]: ws-accept -- ingest-call on a free port.
+start_wsa_ingest() { start_wsa "$@" -- ingest-call; }
 expect_clean() {
 	wait_for 15 sh -c "[ \$(ps -o pid= --ppid $WSA_PID | wc -l) = 0 ]"
 	wait_for 5 sh -c "[ \$(ls /proc/$WSA_PID/fd | wc -l) = $WSA_FDS ]"
@@ -79,7 +65,7 @@ RESAMPLE_QUALITY=bogus run ingest-call <"$FIXTURES/twilio-stream1.ndjson"
 expect "ingest-call: a failing stage's status is the call's (resample usage: 100)" 100 "$rc"
 expect_match "ingest-call: the failing stage says why" "^resample: fatal: invalid quality: bogus" "$err"
 
-start_wsa
+start_wsa_ingest
 URL=ws://127.0.0.1:$WSA_PORT/v1/ingest
 
 # ---- the fixture: real speech, Twilio mu-law --------------------------------
@@ -164,7 +150,7 @@ stop_wsa
 
 # ---- a stage fails: Redis unreachable -> the call closes 1011 ---------------
 
-REDIS_URL=redis://127.0.0.1:$(freeport) REDIS_WAIT_SECONDS=1 start_wsa
+REDIS_URL=redis://127.0.0.1:$(freeport) REDIS_WAIT_SECONDS=1 start_wsa_ingest
 run exotel-replay -q -x 0 -w 20 -F pcm -r 8000 -i fail-1 "ws://127.0.0.1:$WSA_PORT/v1/ingest" "$T/drop.pcm"
 expect_match "Redis down: the caller gets 1011" "1011" "$err"
 expect_match "Redis down: redis-pub says why" "redis-pub: (fatal|warning): call=[0-9a-f]+ " "$(cat "$WSA_LOG")"
@@ -175,7 +161,7 @@ stop_wsa
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
     -days 2 -subj /CN=localhost 2>/dev/null
-SSL_CERT_PATH=$T/cert.pem SSL_KEY_PATH=$T/key.pem start_wsa
+SSL_CERT_PATH=$T/cert.pem SSL_KEY_PATH=$T/key.pem start_wsa_ingest
 run curl -s --cacert "$T/cert.pem" "https://localhost:$WSA_PORT/health"
 expect "TLS: /health over https" ok "$(jq -r .status <<<"$out")"
 subscribe "$T/tls" audio:tls-1 calls:events
@@ -191,7 +177,7 @@ stop_wsa
 
 # ---- 50 concurrent real-time calls for 10 seconds: nothing lost ------------
 
-REDIS_MODE=xadd start_wsa
+REDIS_MODE=xadd start_wsa_ingest
 tone -r 8000 -f 440 -a 0.3 -n 80000 >"$T/ten.pcm"
 rcli del calls:events >/dev/null
 run exotel-replay -q -x 1 -n 50 -t 60 -F pcm -r 8000 -i many "ws://127.0.0.1:$WSA_PORT/v1/ingest" "$T/ten.pcm"
