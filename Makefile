@@ -50,7 +50,7 @@ bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIB) $(wildcard lib/*
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -Itools/$* $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(LIB) $(LIBS_$*)
 
-tests/bin/%: tests/helpers/%.c $(LIB)
+tests/bin/%: tests/helpers/%.c $(LIB) $(wildcard tests/helpers/*.h)
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS_HELPERS) $(LIBS_helper_$*)
 

@@ -24,26 +24,9 @@
 #include "msg.h"
 #include "num.h"
 #include "pcm.h"
+#include "sines.h"
 
 #define USAGE "snr -r rate -f freq[,freq...] [-a amp] [-s skip-ms] < pcm"
-#define MAXF 16
-
-static int
-parse_freqs(const char *s, double *f)
-{
-	char buf[256], *t, *save;
-	int n = 0;
-
-	snprintf(buf, sizeof buf, "%s", s);
-	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (n == MAXF)
-			usage_exit(USAGE);
-		f[n++] = opt_int("frequency", t, 1, RATE_MAX / 2);
-	}
-	if (n == 0)
-		usage_exit(USAGE);
-	return n;
-}
 
 int
 main(int argc, char **argv)
@@ -54,7 +37,7 @@ main(int argc, char **argv)
 	long long skip_ms = 5, k = 0, skip, total;
 	long rate = 0;
 	ssize_t r;
-	int nf = 0, ch, j;
+	int nf = 0, ch;
 	uint8_t *all = NULL;
 	size_t len = 0, cap = 0;
 
@@ -65,7 +48,7 @@ main(int argc, char **argv)
 			amp = atof(optarg);
 			break;
 		case 'f':
-			nf = parse_freqs(optarg, f);
+			nf = parse_freqs(optarg, f, USAGE);
 			break;
 		case 'r':
 			rate = opt_int("rate", optarg, RATE_MIN, RATE_MAX);
@@ -96,10 +79,7 @@ main(int argc, char **argv)
 		fatal(EXIT_BADINPUT, "too short: samples=%lld", total);
 	for (k = skip; k < total - skip; k++) {
 		x = le16_get(all + 2 * k);
-		ideal = 0;
-		for (j = 0; j < nf; j++)
-			ideal += sin(2 * M_PI * fmod(f[j] * k, rate) / rate);
-		ideal *= 32767 * amp;
+		ideal = 32767 * amp * sines_at(f, nf, rate, k);
 		sig += ideal * ideal;
 		err += (x - ideal) * (x - ideal);
 		/* Least squares x ~ a sin + b cos of the first sine. */

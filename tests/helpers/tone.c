@@ -17,27 +17,9 @@
 #include "msg.h"
 #include "num.h"
 #include "pcm.h"
+#include "sines.h"
 
 #define USAGE "tone -r rate -f freq[,freq...] [-a amp] -n samples"
-#define MAXF 16
-
-/* Parse "300,1000,3100" into f (at most MAXF); returns the count. */
-static int
-parse_freqs(const char *s, double *f)
-{
-	char buf[256], *t, *save;
-	int n = 0;
-
-	snprintf(buf, sizeof buf, "%s", s);
-	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (n == MAXF)
-			usage_exit(USAGE);
-		f[n++] = opt_int("frequency", t, 1, RATE_MAX / 2);
-	}
-	if (n == 0)
-		usage_exit(USAGE);
-	return n;
-}
 
 int
 main(int argc, char **argv)
@@ -47,7 +29,7 @@ main(int argc, char **argv)
 	long long n = -1, k;
 	long rate = 0;
 	size_t used = 0;
-	int nf = 0, ch, i;
+	int nf = 0, ch;
 
 	msg_init(argv[0]);
 	while ((ch = getopt(argc, argv, "a:f:n:r:")) != -1) {
@@ -56,7 +38,7 @@ main(int argc, char **argv)
 			amp = atof(optarg);
 			break;
 		case 'f':
-			nf = parse_freqs(optarg, f);
+			nf = parse_freqs(optarg, f, USAGE);
 			break;
 		case 'n':
 			if (parse_long(optarg, 0, 1LL << 40, &n) < 0)
@@ -72,9 +54,7 @@ main(int argc, char **argv)
 	if (rate == 0 || nf == 0 || n < 0 || amp <= 0 || amp > 1)
 		usage_exit(USAGE);
 	for (k = 0; k < n; k++) {
-		v = 0;
-		for (i = 0; i < nf; i++)
-			v += sin(2 * M_PI * fmod(f[i] * k, rate) / rate);
+		v = sines_at(f, nf, rate, k);
 		le16_put(buf + used, (int16_t)lrint(32767 * amp * v));
 		used += 2;
 		if (used == sizeof buf || k == n - 1) {
