@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "io.h"
 #include "msg.h"
 #include "replay.h"
@@ -56,15 +57,6 @@ static int out_failed;
 static int log_fd = -1;			/* -L */
 static lws_sorted_usec_list_t sul_timeout;
 static char target[300];		/* host:port, for messages */
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void
 call_fail(struct call *c, int status, const char *fmt, ...)

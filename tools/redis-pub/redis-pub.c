@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "call.h"
 #include "io.h"
 #include "msg.h"
@@ -48,15 +49,6 @@ static void
 on_signal(int sig)
 {
 	got_signal = sig;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -195,7 +187,7 @@ loop(struct call *c, const sigset_t *waitmask)
 	short want;
 
 	for (;;) {
-		now = now_ms();
+		now = mono_ms();
 		if (got_signal && !c->in_eof) {
 			info("signal %d: publishing what is left", (int)got_signal);
 			c->ev.fd = -1;	/* the events that came are enough */
@@ -242,7 +234,7 @@ loop(struct call *c, const sigset_t *waitmask)
 				continue;
 			fatal_sys(EXIT_SYSTEM, "poll");
 		}
-		now = now_ms();
+		now = mono_ms();
 		/* Events first: a start that is there goes before the audio. */
 		if (iev >= 0 && pfd[iev].revents) {
 			ev_read(&c->ev, on_event, c);
@@ -402,7 +394,7 @@ main(int argc, char *argv[])
 		c.use_events = 1;
 	}
 
-	c.start_ms = now_ms();
+	c.start_ms = mono_ms();
 	q_init(&c.p.q, (size_t)(backlog_s * 1000 / ms));
 	conn_init(&c.p.cn, &url, (int)setting("-T", o_T, "REDIS_TIMEOUT_MS",
 	    50, 600000, 2000), c.start_ms);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "clock.h"
 #include "call.h"
 #include "io.h"
 #include "logsafe.h"
@@ -65,7 +66,7 @@ call_new(const struct handshake *hs)
 	c->hs = *hs;
 	c->in_fd = -1;
 	c->status = -1;
-	c->t_start = c->t_last_rx = now_s();
+	c->t_start = c->t_last_rx = mono_s();
 	c->next = srv.calls;
 	if (srv.calls)
 		srv.calls->prev = c;
@@ -140,7 +141,7 @@ call_close(struct call *c, int code, const char *reason, int now)
 		return;
 	c->close_code = code;
 	c->close_now = now;
-	c->t_close_req = now_s();
+	c->t_close_req = mono_s();
 	snprintf(c->close_reason, sizeof c->close_reason, "%s", reason);
 	if (now)
 		free_queue(c);
@@ -228,7 +229,7 @@ call_start(struct call *c, struct lws *ws)
 	pid_t pid;
 
 	c->ws = ws;
-	c->t_start = c->t_last_rx = now_s();
+	c->t_start = c->t_last_rx = mono_s();
 	info("call=%s accepted peer=%s:%d%s%s protocol=%s auth=%s principal=%s%s%s",
 	    c->id, c->hs.peer, c->hs.peer_port,
 	    strcmp(c->hs.client, c->hs.peer) ? " client=" : "",
@@ -390,7 +391,7 @@ call_receive(struct call *c, const void *in, size_t len, int last, int binary)
 	struct iovec iov[2];
 	ssize_t w;
 
-	c->t_last_rx = now_s();
+	c->t_last_rx = mono_s();
 	if (c->close_code)
 		return;
 	if (!c->in_partial) {
@@ -623,7 +624,7 @@ call_ws_writeable(struct call *c)
 void
 call_ws_closed(struct call *c)
 {
-	double now = now_s();
+	double now = mono_s();
 
 	c->ws = NULL;
 	c->ended_code = c->close_code ? c->close_code :
@@ -646,7 +647,7 @@ call_free(struct call *c)
 	int st = c->status;
 
 	info("call=%s ended duration=%.1f messages=%llu bytes=%llu sent=%llu "
-	    "stalls=%llu status=%d close=%d", c->id, now_s() - c->t_start,
+	    "stalls=%llu status=%d close=%d", c->id, mono_s() - c->t_start,
 	    c->msgs_in, c->bytes_in, c->msgs_out, c->stalls, st,
 	    c->ended_code);
 	if (c->prev)
@@ -700,7 +701,7 @@ call_reaped(pid_t pid, int ws)
 		return 0;
 	c->pid = 0;
 	c->status = wait_status_code(ws);
-	c->t_exit = now_s();
+	c->t_exit = mono_s();
 	metrics.exits[c->status & 255]++;
 	if (c->status != 0)
 		(WIFSIGNALED(ws) ? warnx_ : info)("call=%s handler pid=%d "

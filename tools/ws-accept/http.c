@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "http.h"
 #include "metrics.h"
 #include "msg.h"
@@ -87,7 +88,7 @@ health(struct lws *wsi)
 	n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"active_calls\":%d,"
 	    "\"max_calls\":%d,\"uptime_seconds\":%.0f}\n",
 	    srv.draining ? "draining" : "ok", srv.ncalls, srv.cfg.max_calls,
-	    now_s() - metrics.start);
+	    mono_s() - metrics.start);
 	return http_reply(wsi, srv.draining ? 503 : 200, "application/json",
 	    NULL, NULL, body, (size_t)n);
 }

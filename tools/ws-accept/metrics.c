@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "metrics.h"
 
 struct metrics metrics;
@@ -16,20 +17,11 @@ static const char *result_name[RES_NRESULTS] = {
 };
 static const char *proto_name[CP_NPROTOS] = { "unknown", "exotel", "native" };
 
-double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void
 metrics_init(void)
 {
 	memset(&metrics, 0, sizeof metrics);
-	metrics.start = now_s();
+	metrics.start = mono_s();
 }
 
 /*
@@ -163,6 +155,6 @@ metrics_render(char *out, size_t len)
 	put(out, len, &off,
 	    "# HELP ws_accept_uptime_seconds Seconds since start.\n"
 	    "# TYPE ws_accept_uptime_seconds gauge\n"
-	    "ws_accept_uptime_seconds %.0f\n", now_s() - metrics.start);
+	    "ws_accept_uptime_seconds %.0f\n", mono_s() - metrics.start);
 	return off;
 }

@@ -39,6 +39,5 @@ void metrics_init(void);
 void metrics_auth_failure(const char *why);
 /* Prometheus text exposition into out (len bytes); returns the length. */
 size_t metrics_render(char *out, size_t len);
-double now_s(void);
 
 #endif

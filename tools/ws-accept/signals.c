@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "call.h"
 #include "metrics.h"
 #include "msg.h"
@@ -42,7 +43,7 @@ signals_setup(void)
 static void
 drain(int sig)
 {
-	double now = now_s();
+	double now = mono_s();
 
 	if (!srv.draining) {
 		srv.draining = 1;

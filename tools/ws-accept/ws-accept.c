@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "call.h"
 #include "config.h"
 #include "metrics.h"
@@ -44,7 +45,7 @@ lws_log(int level, const char *line)
 static void
 tick(lws_sorted_usec_list_t *sul)
 {
-	double now = now_s();
+	double now = mono_s();
 
 	(void)sul;
 	if (srv.draining && !srv.ending && now >= srv.drain_end) {
