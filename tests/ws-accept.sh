@@ -252,6 +252,34 @@ exec 7>&-
 expect "drain time over: calls ended, exit 0" 0 "$rc"
 expect_match "drain logged" "info: drain time over: ending calls=1" "$(cat "$WSA_LOG")"
 
+# ---- native: after start, text messages are control, never audio -----------
+
+JWT_SECRET=native-secret start_wsa -- sh -c 'exec cat >"$OUT/native"'
+tok=$(jwt-mint -s native-secret "{\"sub\":\"n\",\"exp\":$(($(date +%s) + 300))}")
+head -c 960 /dev/urandom >"$T/na.pcm"
+head -c 960 /dev/urandom >"$T/nb.pcm"
+start='{"event":"start","interaction_id":"n1","tenant_id":"t","sample_rate":8000,"encoding":"pcm16"}'
+run ws -H "Authorization: Bearer $tok" /v1/ingest <<EOF
+t $start
+r 1
+b $T/na.pcm
+t {"event":"mark","name":"odd"}
+b $T/nb.pcm
+t {"event":"stop"}
+w
+EOF
+expect "native: started, and a stop ends the call" "open
+text: {\"event\":\"started\"}
+close: 1000 handler exited status=0" "$out"
+{ printf '%s\n' "$start"; cat "$T/na.pcm" "$T/nb.pcm"; } >"$T/native.want"
+if cmp -s "$T/native.want" "$OUT/native"; then
+	pass "native: the handler gets the start line and PCM only"
+else
+	fail "native: the handler gets the start line and PCM only" "$(cmp "$T/native.want" "$OUT/native" 2>&1)"
+fi
+expect_clean "native calls"
+stop_wsa
+
 # ---- valgrind: no error, no leak over calls of every ending ----------------
 
 WSA_PORT=$(freeport)

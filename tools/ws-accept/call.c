@@ -384,6 +384,23 @@ native_message(struct call *c, const unsigned char *m, size_t n, int binary)
 	}
 }
 
+/*
+ * A text message of a native call after its start (m borrowed, whole).
+ * The handler's stdin carries raw PCM from then on, so text is never
+ * forwarded: it would be published as noise, and an odd length would
+ * shift every later sample.  A stop ends the call's input; the rest is
+ * ignored.
+ */
+static void
+native_control(struct call *c, const char *m, size_t n)
+{
+	if (memmem(m, n, "\"event\"", 7) && memmem(m, n, "\"stop\"", 6)) {
+		info("call=%s native stop: input ends", c->id);
+		input_end(c);
+	} else
+		debug("call=%s native text message ignored bytes=%zu", c->id, n);
+}
+
 void
 call_receive(struct call *c, const void *in, size_t len, int last, int binary)
 {
@@ -414,6 +431,18 @@ call_receive(struct call *c, const void *in, size_t len, int last, int binary)
 		metrics.msgs_in[c->in_binary]++;
 		metrics.bytes_in[c->in_binary] += c->msg_len;
 	}
+	if (c->native_started && !c->in_binary) {
+		if (buf_append(&c->ctl, p, len) < 0) {
+			call_close(c, 1011, "server out of memory", 1);
+			input_end(c);
+			return;
+		}
+		if (last) {
+			native_control(c, c->ctl.p, c->ctl.len);
+			buf_free(&c->ctl);
+		}
+		return;
+	}
 	if (c->input_done || c->in_wsi == NULL || c->in_closing) {
 		/* The handler is gone or closed its stdin: nothing to feed. */
 		if (last && c->hs.auth.protocol == PROTO_NATIVE)
@@ -437,10 +466,17 @@ call_receive(struct call *c, const void *in, size_t len, int last, int binary)
 		} else {
 			size_t done = w < 0 ? 0 : (size_t)w;
 
-			if (done < len)
-				buf_append(&c->in, p + done, len - done);
-			if (!c->in_binary && done <= len)
-				buf_append(&c->in, "\n", 1);
+			if ((done < len &&
+			    buf_append(&c->in, p + done, len - done) < 0) ||
+			    (!c->in_binary && done <= len &&
+			    buf_append(&c->in, "\n", 1) < 0)) {
+				/* Part of the message is in the pipe: end cleanly. */
+				warnx_("call=%s out of memory", c->id);
+				call_close(c, 1011, "server out of memory", 1);
+				c->input_done = 1;
+				close_stdin(c);
+				return;
+			}
 			c->ready = c->in.len;
 		}
 		if (c->hs.auth.protocol == PROTO_NATIVE)
@@ -555,7 +591,8 @@ call_stdout_readable(struct call *c)
 			size_t k = (size_t)(nl - s);
 
 			if (c->line.len) {
-				buf_append(&c->line, s, k);
+				if (buf_append(&c->line, s, k) < 0)
+					return -1;
 				line_out(c, (const unsigned char *)c->line.p, c->line.len);
 				c->line.len = 0;
 			} else {
@@ -660,6 +697,7 @@ call_free(struct call *c)
 	metrics.active = srv.ncalls;
 	buf_free(&c->in);
 	buf_free(&c->line);
+	buf_free(&c->ctl);
 	free_queue(c);
 	free(c);
 	if (srv.ending && srv.ncalls == 0)

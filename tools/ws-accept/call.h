@@ -74,6 +74,7 @@ struct call {
 	unsigned long long msgs_in, bytes_in, msgs_out, stalls;
 	int native_started;
 	unsigned long long frames;	/* native: binary frames received */
+	struct buf ctl;		/* native: a control (text) message after start */
 };
 
 /* A new call for an accepted upgrade; hs is copied.  NULL when out of memory. */
