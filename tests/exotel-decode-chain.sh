@@ -91,3 +91,16 @@ expect "events nobody reads: dropped, said twice (first drop, count), child's st
 # Each call's child is alone with its pipes: our stdin is not its stdin.
 run exotel-decode -q -- sh -c 'wc -c' <"$T/call.nd"
 expect "the child reads the PCM, not the messages" "3200" "$(tr -d ' ' <<<"$out")"
+
+# An event line longer than PIPE_BUF could be cut by a full non-blocking
+# pipe and glue itself to the next line: it is dropped whole instead.
+long=$(head -c 20000 /dev/zero | tr '\0' x)
+{
+	sed -n 1,4p "$T/c.nd"
+	printf '{"event":"mark","mark":{"name":"%s"}}\n{"event":"mark","mark":{"name":"short"}}\n' "$long"
+	sed -n '5,$p' "$T/c.nd"
+} >"$T/longmark.nd"
+run exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; exec cat <&3' <"$T/longmark.nd"
+expect "event line over PIPE_BUF: dropped whole, every line read is JSON" \
+"0|mark short|exotel-decode: warning: event-dropped fd=N bytes=N (longer than N)|exotel-decode: warning: events-dropped count=N" \
+"$rc|$(jq -r 'select(.event == "mark") | "mark \(.name)"' <<<"$out" 2>&1)|$(sed 's/=[0-9]*/=N/g; s/than [0-9]*/than N/' <<<"$err" | tr '\n' '|' | sed 's/|$//')"

@@ -2,6 +2,7 @@
  * events.c - event lines.  See events.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "events.h"
@@ -22,7 +23,16 @@ ev_emit(struct events *ev, jv obj)
 	line = jv_string_append_str(jv_dump_string(obj, 0), "\n");
 	s = jv_string_value(line);
 	n = (size_t)jv_string_length_bytes(jv_copy(line));
-	if (write_all(ev->fd, s, n) < 0) {
+	if (ev->nonblock && n > PIPE_BUF) {
+		/*
+		 * Only writes up to PIPE_BUF are all-or-nothing on a pipe: a
+		 * longer line could be cut by EAGAIN and glue itself to the
+		 * next one.  Such a line (a mark with a huge name) is dropped.
+		 */
+		warnx_("event-dropped fd=%d bytes=%zu (longer than %d)",
+		    ev->fd, n, PIPE_BUF);
+		ev->dropped++;
+	} else if (write_all(ev->fd, s, n) < 0) {
 		if (errno == EAGAIN && ev->nonblock) {
 			/*
 			 * A reader that lets 64 KiB of events pile up is not

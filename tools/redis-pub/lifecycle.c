@@ -81,6 +81,8 @@ release_held(struct call *c, int all)
 
 	while (i < c->nheld && (all || c->held[i].t_ms <= audio_ms(c)))
 		queue_event(c, c->held[i++].v);
+	if (i == 0)
+		return;
 	memmove(c->held, c->held + i, (c->nheld - i) * sizeof *c->held);
 	c->nheld -= i;
 }
