@@ -61,6 +61,21 @@ finished $SUB_PID
 expect "ingest-call alone: exit 0, nothing on stdout" "0 " "$rc $out"
 expect "ingest-call alone: every frame published" 616 \
     "$(grep -c '^audio:CA3ae75ffe1c5d8847e478556c07d07103 ' "$T/alone")"
+# The resampler is resample's fir unless RESAMPLE_QUALITY names another:
+# the call's audio in Redis is byte for byte that tool's output.
+exotel-decode <"$FIXTURES/twilio-stream1.ndjson" 2>/dev/null >"$T/alone.8k"
+resample -q fir -i 8000 <"$T/alone.8k" >"$T/alone.fir"
+resample -q medium -i 8000 <"$T/alone.8k" >"$T/alone.medium"
+frames_pcm "$T/alone" audio:CA3ae75ffe1c5d8847e478556c07d07103 >"$T/alone.got"
+cmp -s "$T/alone.got" "$T/alone.fir" && ! cmp -s "$T/alone.fir" "$T/alone.medium" &&
+    pass "ingest-call: resamples with fir by default" ||
+    fail "ingest-call: resamples with fir by default" "Redis audio is not resample -q fir's output"
+subscribe "$T/med" audio:CA3ae75ffe1c5d8847e478556c07d07103 calls:events
+RESAMPLE_QUALITY=medium run ingest-call <"$FIXTURES/twilio-stream1.ndjson"
+finished $SUB_PID
+frames_pcm "$T/med" audio:CA3ae75ffe1c5d8847e478556c07d07103 >"$T/med.got"
+cmp -s "$T/med.got" "$T/alone.medium" && pass "ingest-call: RESAMPLE_QUALITY=medium is obeyed" ||
+    fail "ingest-call: RESAMPLE_QUALITY=medium is obeyed" "Redis audio is not resample -q medium's output"
 RESAMPLE_QUALITY=bogus run ingest-call <"$FIXTURES/twilio-stream1.ndjson"
 expect "ingest-call: a failing stage's status is the call's (resample usage: 100)" 100 "$rc"
 expect_match "ingest-call: the failing stage says why" "^resample: fatal: invalid quality: bogus" "$err"
