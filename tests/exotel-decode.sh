@@ -287,7 +287,7 @@ expect "DECODE_BLOCK_MS=100 works as -b 100" "got=1600 total=2240" "$(tr '\n' ' 
 syn=$(mandoc -Tutf8 "$TOP/man/exotel-decode.1" | col -b |
     sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n\t' ' ' | sed 's/^ //;s/ $//')
 run exotel-decode -h
-expect "-h: usage identical to the man page SYNOPSIS, exit 0" "0|usage: $syn" "$rc|$err"
+expect "-h: usage identical to the man page SYNOPSIS, exit 100" "100|usage: $syn" "$rc|$err"
 run exotel-decode -x </dev/null
 expect "unknown option: usage, exit 100" "100" "$rc"
 run exotel-decode -b 10ms </dev/null

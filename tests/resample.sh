@@ -201,7 +201,7 @@ expect "operand" "100|$U" "$rc|$err"
 run resample -q fir -i 192000 -o 191999 </dev/null
 expect "fir refuses a ratio it cannot do" "100|resample: fatal: quality fir cannot convert 192000 to 191999: rates whose ratio needs more than 1024 phases" "$rc|$err"
 run resample -h
-expect "-h: usage on stdout, exit 0" "0|$U|" "$rc|$out|$err"
+expect "-h: usage on stderr (stdout is PCM), exit 100" "100||$U" "$rc|$out|$err"
 syn=$(mandoc -Tascii "$TOP/man/resample.1" | col -b | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
 expect "usage line is the man page SYNOPSIS" "$U" "usage: $syn"
 

@@ -765,9 +765,7 @@ options(int argc, char **argv, struct opts *o)
 			o->evfd = opt_int("-e", optarg, 3, 1023);
 			break;
 		case 'h':
-			/* stdout is for PCM: the usage goes to stderr. */
-			fprintf(stderr, "usage: %s\n", usage);
-			exit(EXIT_OK);
+			usage_exit(usage);
 		case 'g':
 			o->max_gap_ms = opt_int("-g", optarg, 0, 3600000);
 			break;

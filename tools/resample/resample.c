@@ -122,8 +122,6 @@ main(int argc, char **argv)
 			q = parse_quality(optarg);
 			break;
 		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
 			usage_exit(USAGE);
 		}
