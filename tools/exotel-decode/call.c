@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonget.h"
 #include "call.h"
 #include "msg.h"
 #include "num.h"
@@ -17,11 +18,8 @@ const char *const codec_names[] = { "pcm16", "mulaw" };
 jv
 jget(jv o, const char *k)
 {
-	jv v;
+	jv v = json_get(o, k);
 
-	if (jv_get_kind(o) != JV_KIND_OBJECT)
-		return jv_null();
-	v = jv_object_get(jv_copy(o), jv_string(k));
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		return jv_null();

@@ -19,6 +19,7 @@
 #include <jq.h>
 
 #include "base64.h"
+#include "jsonget.h"
 #include "msg.h"
 #include "num.h"
 #include "pcm.h"
@@ -56,19 +57,6 @@ set_json(struct outmsg *m, jv v)
 	m->binary = 0;
 }
 
-/*
- * Member k of o.  Borrows o (any kind: jv_object_get aborts on a
- * non-object, so the kind is checked here); returns the member, owned,
- * or an invalid jv when o is no object or has no k.
- */
-static jv
-member(jv o, const char *k)
-{
-	if (jv_get_kind(o) != JV_KIND_OBJECT)
-		return jv_invalid();
-	return jv_object_get(jv_copy(o), jv_string(k));
-}
-
 /* Consumes v: a number, or a string of digits, into *out.  0 or -1. */
 static int
 integer(jv v, long long *out)
@@ -92,12 +80,12 @@ integer(jv v, long long *out)
 static jv
 member2(jv o, const char *a, const char *b)
 {
-	jv v = member(o, a);
+	jv v = json_get(o, a);
 
 	if (jv_get_kind(v) != JV_KIND_INVALID)
 		return v;
 	jv_free(v);
-	return member(o, b);
+	return json_get(o, b);
 }
 
 /* The call id of call s->index made from the original id orig. */
@@ -127,7 +115,7 @@ rewrite_id(const struct source *s, jv o, const char *a, const char *b,
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		v = member(o, keys[i]);
+		v = json_get(o, keys[i]);
 		if (jv_get_kind(v) == JV_KIND_STRING) {
 			make_id(s, jv_string_value(v), id, sizeof id);
 			o = jv_object_set(o, jv_string(keys[i]), jv_string(id));
@@ -146,13 +134,13 @@ rewrite_id(const struct source *s, jv o, const char *a, const char *b,
 static jv
 capture_start(struct source *s, jv msg)
 {
-	jv st = member(msg, "start"), fmt, enc;
+	jv st = json_get(msg, "start"), fmt, enc;
 	char keep[sizeof s->callid];
 	long long rate;
 	int rewrite = opt.ncalls > 1 || opt.id;
 
 	fmt = member2(st, "media_format", "mediaFormat");
-	enc = member(fmt, "encoding");
+	enc = json_get(fmt, "encoding");
 	s->cap_mulaw = 0;
 	if (jv_get_kind(enc) == JV_KIND_STRING) {
 		const char *e = jv_string_value(enc);
@@ -186,7 +174,7 @@ capture_start(struct source *s, jv msg)
 			jv_free(v);
 		}
 		if (opt.tenant) {
-			jv a = member(st, "accountSid");
+			jv a = json_get(st, "accountSid");
 
 			st = jv_object_set(st, jv_string(jv_get_kind(a) ==
 			    JV_KIND_STRING ? "accountSid" : "account_sid"),
@@ -239,7 +227,7 @@ native_start(struct source *s, struct outmsg *m, int rate)
 static int
 native_media(struct source *s, jv media, struct outmsg *m)
 {
-	jv pl = member(media, "payload");
+	jv pl = json_get(media, "payload");
 	const char *b;
 	size_t n;
 	long got;
@@ -274,7 +262,7 @@ native_media(struct source *s, jv media, struct outmsg *m)
 static int
 inbound(jv media)
 {
-	jv t = member(media, "track");
+	jv t = json_get(media, "track");
 	int r = jv_get_kind(t) != JV_KIND_STRING ||
 	    !strcmp(jv_string_value(t), "inbound");
 
@@ -342,7 +330,7 @@ again:
 		outmsg_set(m, p, len);
 		return 1;
 	}
-	ev = member(msg, "event");
+	ev = json_get(msg, "event");
 	if (jv_get_kind(ev) == JV_KIND_STRING &&
 	    !strcmp(jv_string_value(ev), "start")) {
 		msg = capture_start(s, msg);
@@ -361,16 +349,16 @@ again:
 		}
 	} else if (jv_get_kind(ev) == JV_KIND_STRING &&
 	    !strcmp(jv_string_value(ev), "media")) {
-		media = member(msg, "media");
-		if (integer(member(media, "timestamp"), &ts) == 0)
+		media = json_get(msg, "media");
+		if (integer(json_get(media, "timestamp"), &ts) == 0)
 			m->due_ms = ts;
 		else
 			m->due_ms = s->media_ms;
-		if (integer(member(media, "chunk"), &chunk) == 0)
+		if (integer(json_get(media, "chunk"), &chunk) == 0)
 			m->chunk = (long)chunk;
 		m->ts_ms = m->due_ms;
 		if (s->cap_rate) {
-			jv pl = member(media, "payload");
+			jv pl = json_get(media, "payload");
 
 			if (jv_get_kind(pl) == JV_KIND_STRING)
 				s->media_ms = m->due_ms + payload_ms(s, (size_t)

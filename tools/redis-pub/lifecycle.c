@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "call.h"
 #include "msg.h"
 
@@ -12,7 +13,7 @@
 static jv
 str_member(jv obj, const char *key)
 {
-	jv v = jv_object_get(jv_copy(obj), jv_string(key));
+	jv v = json_get(obj, key);
 
 	if (jv_get_kind(v) == JV_KIND_STRING)
 		return v;
@@ -96,7 +97,7 @@ release_held(struct call *c, int all)
 static void
 hold_event(struct call *c, jv v)
 {
-	jv t = jv_object_get(jv_copy(v), jv_string("timestamp_ms"));
+	jv t = json_get(v, "timestamp_ms");
 	double ms = jv_get_kind(t) == JV_KIND_NUMBER ? jv_number_value(t) : -1;
 	uint64_t now = audio_ms(c);
 	struct held *h;

@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "base64.h"
+#include "jsonget.h"
 #include "jwt.h"
 
 static const char *const status_text[] = {
@@ -109,13 +110,6 @@ json_object(const unsigned char *buf, size_t len)
 	return v;
 }
 
-/* Member key of obj (borrowed); returns a new reference, invalid if absent. */
-static jv
-member(jv obj, const char *key)
-{
-	return jv_object_get(jv_copy(obj), jv_string(key));
-}
-
 /*
  * Copy member key of obj (borrowed) into out.  A string must fit and hold
  * no control characters (these values end up in log lines and the
@@ -126,7 +120,7 @@ static int
 string_member(jv obj, const char *key, char *out, size_t outlen,
     int numbers_ok)
 {
-	jv v = member(obj, key);
+	jv v = json_get(obj, key);
 	const char *s;
 	double d;
 	int len, i, r = -1;
@@ -168,7 +162,7 @@ string_member(jv obj, const char *key, char *out, size_t outlen,
 static int
 number_member(jv obj, const char *key, double *out)
 {
-	jv v = member(obj, key);
+	jv v = json_get(obj, key);
 	int r;
 
 	if (jv_get_kind(v) == JV_KIND_INVALID)
@@ -201,7 +195,7 @@ string_is(jv v, const char *want)
 static int
 audience_ok(jv payload, const char *want)
 {
-	jv aud = member(payload, "aud"), item;
+	jv aud = json_get(payload, "aud"), item;
 	int i, n, ok = 0;
 
 	if (jv_get_kind(aud) == JV_KIND_STRING)
@@ -247,7 +241,7 @@ check_header(const struct jwt_keys *keys, const unsigned char *buf,
 		st = JWT_ALG_MISMATCH;
 	if (st == JWT_OK) {
 		/* RFC 7515 4.1.11: unknown critical extensions must fail. */
-		crit = member(h, "crit");
+		crit = json_get(h, "crit");
 		if (jv_get_kind(crit) != JV_KIND_INVALID)
 			st = JWT_CRIT;
 		jv_free(crit);
