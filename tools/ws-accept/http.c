@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "http.h"
 #include "metrics.h"
@@ -44,39 +45,30 @@ http_reply(struct lws *wsi, unsigned status, const char *ctype,
 	return r < (int)len ? -1 : 0;
 }
 
-/* Copy s into out as the inside of a JSON string; returns out. */
-static char *
-json_escape(const char *s, char *out, size_t len)
+/* A JSON body {"key":"value"} (both borrowed), value escaped. */
+static int
+json_reply(struct lws *wsi, unsigned status, const char *key,
+    const char *value, const char *hname, const char *hvalue)
 {
-	size_t n = 0;
+	struct buf b = { 0 };
+	int r;
 
-	for (; *s && n + 7 < len; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			out[n++] = '\\';
-			out[n++] = (char)ch;
-		} else if (ch < 0x20) {
-			n += (size_t)snprintf(out + n, len - n, "\\u%04x", ch);
-		} else {
-			out[n++] = (char)ch;
-		}
-	}
-	out[n] = '\0';
-	return out;
+	buf_adds(&b, "{\"");
+	buf_adds(&b, key);
+	buf_adds(&b, "\":\"");
+	buf_add_json(&b, value);
+	buf_adds(&b, "\"}\n");
+	r = http_reply(wsi, status, "application/json", hname, hvalue, b.p,
+	    b.len);
+	buf_free(&b);
+	return r;
 }
 
 int
 http_error(struct lws *wsi, unsigned status, const char *msg,
     const char *hname, const char *hvalue)
 {
-	char body[512], esc[400];
-	int n;
-
-	n = snprintf(body, sizeof body, "{\"error\":\"%s\"}\n",
-	    json_escape(msg, esc, sizeof esc));
-	return http_reply(wsi, status, "application/json", hname, hvalue,
-	    body, (size_t)n);
+	return json_reply(wsi, status, "error", msg, hname, hvalue);
 }
 
 static int
@@ -112,16 +104,10 @@ prometheus(struct lws *wsi)
 static int
 endpoint(struct lws *wsi)
 {
-	char body[2200], esc[2048];
-	int n;
-
 	if (srv.cfg.public_url == NULL)
 		return http_error(wsi, 503, "PUBLIC_URL is not configured",
 		    NULL, NULL);
-	n = snprintf(body, sizeof body, "{\"url\":\"%s\"}\n",
-	    json_escape(srv.cfg.public_url, esc, sizeof esc));
-	return http_reply(wsi, 200, "application/json", NULL, NULL, body,
-	    (size_t)n);
+	return json_reply(wsi, 200, "url", srv.cfg.public_url, NULL, NULL);
 }
 
 int
