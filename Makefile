@@ -21,7 +21,7 @@ SCRIPTS := $(filter-out $(addprefix bin/,$(TOOLS)),$(wildcard bin/*))
 LIBS_exotel-decode = -ljq
 LIBS_resample = -lsamplerate -lspeexdsp -lm
 LIBS_redis-pub = -lhiredis -ljq
-LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
+LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq -lev
 LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
 
 LIB_SRC := $(wildcard lib/*.c)

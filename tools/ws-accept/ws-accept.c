@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "call.h"
 #include "config.h"
+#include "evloop.h"
 #include "metrics.h"
 #include "msg.h"
 #include "server.h"
@@ -121,7 +122,7 @@ main(int argc, char **argv)
 		ci.ssl_cert_filepath = srv.cfg.cert;
 		ci.ssl_private_key_filepath = srv.cfg.key;
 	}
-	if ((srv.ctx = lws_create_context(&ci)) == NULL)
+	if ((srv.ctx = evloop_context(&ci)) == NULL)
 		fatal(EXIT_SYSTEM, "unable to listen on %s port %d%s", srv.cfg.host,
 		    srv.cfg.port, srv.cfg.cert ? " (or to load SSL_CERT_PATH/"
 		    "SSL_KEY_PATH)" : "");
@@ -139,13 +140,12 @@ main(int argc, char **argv)
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, LWS_US_PER_SEC);
 	notify_ready(srv.cfg.notify_fd);
 
-	while (!srv.done)
-		if (lws_service(srv.ctx, 0) < 0)
-			break;
+	evloop_run(srv.ctx);
 
 	info("stopped");
 	lws_sul_cancel(&srv.tick);
 	lws_context_destroy(srv.ctx);
+	evloop_free();
 	auth_config_free(srv.auth);
 	free(srv.pending_hs);
 	return srv.done ? EXIT_OK : EXIT_SYSTEM;
