@@ -97,6 +97,17 @@ cb_pipe(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (wsi == c->out_wsi)
 			return call_stdout_readable(c);
+		/*
+		 * The write end of the handler's stdin is never readable:
+		 * this is the pipe's error condition, its reader is gone.
+		 * Close it now: on epoll the condition stays raised, and
+		 * waiting for a write to fail would spin the loop
+		 * (evloop.c) until the call ends.
+		 */
+		if (wsi == c->in_wsi) {
+			debug("call=%s handler closed its stdin", c->id);
+			return -1;
+		}
 		return 0;
 	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
 		if (wsi == c->in_wsi)
