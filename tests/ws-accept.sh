@@ -182,6 +182,11 @@ exec 7>&-
 expect "limit counters" "2 1" "$(metric 'ws_accept_limit_closes_total{limit="message_size"}') $(metric 'ws_accept_limit_closes_total{limit="idle"}')"
 run ws /nope <<<'w'
 expect "wrong path: 404" "1 http: 404" "$rc $(head -n 1 <<<"$out")"
+# Strict clients (python3-websockets) cannot read a refusal said as HTTP/1.0.
+status_line=$(curl -s -i --http1.1 -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+    -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+    "http://127.0.0.1:$WSA_PORT/nope" | head -n 1 | tr -d '\r')
+expect "a refused upgrade is answered in HTTP/1.1" "HTTP/1.1 404 Not Found" "$status_line"
 run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WSA_PORT/nope"
 expect "GET elsewhere: 404" 404 "$out"
 expect_clean "limits"

@@ -25,8 +25,16 @@ http_reply(struct lws *wsi, unsigned status, const char *ctype,
 	unsigned char *out;
 	int r;
 
-	if (lws_add_http_header_status(wsi, status, &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+	if (lws_add_http_header_status(wsi, status, &p, end))
+		return -1;
+	/*
+	 * lws 4.1.6 takes the version from the request, which it has not
+	 * recorded yet when an upgrade is refused: it says HTTP/1.0, and
+	 * strict WebSocket clients then cannot read the status at all.
+	 */
+	if (p - start > 8 && memcmp(start, "HTTP/1.0", 8) == 0)
+		start[7] = '1';
+	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
 	    (const unsigned char *)ctype, (int)strlen(ctype), &p, end) ||
 	    (hname && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)hname, (const unsigned char *)hvalue,
