@@ -175,6 +175,16 @@ replace 2 '{"event":"start","start":{"call_sid":"c","media_format":{"encoding":"
     exotel-decode >"$T/out" 2>"$T/err"
 expect "A-law: exit 1, said once" \
     "1|exotel-decode: fatal: unsupported-encoding line=2 encoding=audio/x-alaw" "$?|$(cat "$T/err")"
+# Encoding spellings are judged by meaning: blanks around a name do not
+# matter, and an empty one is as good as none (the protocol's default).
+exotel-decode -q <"$T/good.nd" >"$T/good.out" 2>/dev/null
+sed '2s/"encoding":"[^"]*"/"encoding":" audio\/x-raw "/' "$T/good.nd" | exotel-decode -q >"$T/out" 2>"$T/err"
+expect "encoding with blanks around it: decoded, nothing said" "0||same" \
+    "$?|$(cat "$T/err")|$(cmp -s "$T/good.out" "$T/out" && echo same)"
+sed '2s/"encoding":"[^"]*"/"encoding":""/' "$T/good.nd" | exotel-decode -q >"$T/out" 2>"$T/err"
+expect "empty encoding: the default, said once" \
+    "0|exotel-decode: warning: bad-field line=2 field=encoding (empty: assuming pcm16)|same" \
+    "$?|$(cat "$T/err")|$(cmp -s "$T/good.out" "$T/out" && echo same)"
 # TENANT_ID is the tenant ws-accept authenticated: a start naming another is refused.
 { printf '%s\n' '{"event":"start","interaction_id":"i1","tenant_id":"other","sample_rate":8000,"encoding":"pcm16"}'
   head -c 320 /dev/zero; } >"$T/native-other"

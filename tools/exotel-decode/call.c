@@ -69,6 +69,15 @@ jshow(jv v, char *buf, size_t size)
 	return buf;
 }
 
+/* Whether a codec name ends at p: end, parameters, or trailing blanks. */
+static int
+spelling_ends(const char *p)
+{
+	while (isspace((unsigned char)*p))
+		p++;
+	return *p == '\0' || *p == ';';
+}
+
 int
 codec_of(const char *spelling)
 {
@@ -84,6 +93,10 @@ codec_of(const char *spelling)
 	const char *s = spelling;
 	int i;
 
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return CODEC_UNSAID;
 	/* "audio/x-mulaw", "audio/L16;rate=8000": the subtype decides. */
 	if (!strncasecmp(s, "audio/", 6))
 		s += 6;
@@ -91,11 +104,11 @@ codec_of(const char *spelling)
 		s += 2;
 	for (i = 0; pcm[i]; i++)
 		if (!strncasecmp(s, pcm[i], strlen(pcm[i])) &&
-		    (s[strlen(pcm[i])] == '\0' || s[strlen(pcm[i])] == ';'))
+		    spelling_ends(s + strlen(pcm[i])))
 			return C_PCM16;
 	for (i = 0; ulaw[i]; i++)
 		if (!strncasecmp(s, ulaw[i], strlen(ulaw[i])) &&
-		    (s[strlen(ulaw[i])] == '\0' || s[strlen(ulaw[i])] == ';'))
+		    spelling_ends(s + strlen(ulaw[i])))
 			return C_MULAW;
 	return -1;
 }
@@ -242,8 +255,14 @@ call_from_start(struct call *c, jv msg, unsigned rate_opt, unsigned long line)
 
 	c->codec = c->protocol == P_TWILIO ? C_MULAW : C_PCM16;
 	if (jv_get_kind(enc) == JV_KIND_STRING) {
-		c->codec = codec_of(jv_string_value(enc));
-		if (c->codec < 0) {
+		int codec = codec_of(jv_string_value(enc));
+
+		if (codec == CODEC_UNSAID)
+			warnx_("bad-field line=%lu field=encoding (empty: "
+			    "assuming %s)", line, codec_names[c->codec]);
+		else
+			c->codec = codec;
+		if (codec == -1) {
 			snprintf(why, sizeof why,
 			    "unsupported-encoding line=%lu encoding=%s", line,
 			    jshow(enc, show, sizeof show));

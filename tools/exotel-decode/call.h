@@ -44,7 +44,12 @@ int jint(jv v, long long min, long long max, long long *out);
 /* A short printable copy of a string value (borrowed) for log lines. */
 const char *jshow(jv v, char *buf, size_t size);
 
-/* The codec an encoding spelling means: C_PCM16, C_MULAW, or -1. */
+/*
+ * The codec an encoding spelling means: C_PCM16, C_MULAW, CODEC_UNSAID
+ * for an empty or blank spelling (the protocol's default applies), or -1
+ * for a codec we do not decode.  Case and surrounding blanks are ignored.
+ */
+#define CODEC_UNSAID (-2)
 int codec_of(const char *spelling);
 
 /*
