@@ -1,7 +1,10 @@
 /*
  * pcm.c - G.711 mu-law and WAV header.  See pcm.h.
  */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pcm.h"
 
@@ -82,4 +85,25 @@ wav_header(uint8_t h[WAV_HEADER_LEN], unsigned rate)
 	h[34] = 16, h[35] = 0;		/* bits per sample */
 	memcpy(h + 36, "data", 4);
 	le32_put(h + 40, 0xffffffffu - 36);
+}
+
+int
+wav_set_length(int fd, long long header_at, unsigned long long n)
+{
+	struct stat st;
+	uint8_t len[4];
+	int fl;
+
+	if (header_at < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (fl = fcntl(fd, F_GETFL)) < 0 || (fl & O_APPEND))
+		return 0;
+	if (n > 0xffffffffu - 36)	/* over 4 GiB: the streaming sizes stay */
+		return 0;
+	le32_put(len, (uint32_t)(n + 36));
+	if (pwrite(fd, len, 4, header_at + 4) != 4)
+		return -1;
+	le32_put(len, (uint32_t)n);
+	if (pwrite(fd, len, 4, header_at + 40) != 4)
+		return -1;
+	return 0;
 }

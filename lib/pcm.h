@@ -39,4 +39,12 @@ le16_put(uint8_t *p, int16_t v)
 #define WAV_HEADER_LEN 44
 void wav_header(uint8_t out[WAV_HEADER_LEN], unsigned rate);
 
+/*
+ * When the header went to a seekable file (fd at offset header_at, not
+ * O_APPEND), write the real lengths for data_bytes of PCM into it, so
+ * tools that trust them (soxi) see the right duration.  A pipe, or
+ * header_at < 0, is left alone.  0, or -1 with errno.
+ */
+int wav_set_length(int fd, long long header_at, unsigned long long data_bytes);
+
 #endif

@@ -158,11 +158,17 @@ sed 's/,"sample_rate":"16000"//' "$T/c16.nd" |
     SAMPLE_RATE=16000 exotel-decode -q -e 3 3>&1 >/dev/null | jq -c '.sample_rate' | head -n 1 >"$T/r"
 expect "no rate in the start: SAMPLE_RATE from the environment" "16000" "$(cat "$T/r")"
 
-# -w: a 44-byte streaming header at the call's rate, then the PCM.
-exotel-decode -q -w <"$T/c16.nd" >"$T/w.wav"
+# -w: a 44-byte streaming header at the call's rate, then the PCM; into a
+# pipe the lengths stay open-ended, into a file they are set at the end.
+exotel-decode -q -w <"$T/c16.nd" | cat >"$T/w.wav"
 expect "-w: header bytes (RIFF, PCM, mono, 16000 Hz, 16 bit, open-ended)" \
 "52494646ffffffff57415645666d74201000000001000100803e0000007d00000200100064617461dbffffff" \
 "$(head -c 44 "$T/w.wav" | od -An -tx1 | tr -d ' \n')"
+exotel-decode -q -w <"$T/c16.nd" >"$T/wf.wav"
+n=$(( $(stat -c %s "$T/wf.wav") - 44 ))
+expect "-w into a file: the header says the real lengths" \
+    "$(printf '%08x %08x' $((n + 36)) $n)" \
+    "$(od -An -tx4 -j4 -N4 "$T/wf.wav" | tr -d ' ') $(od -An -tx4 -j40 -N4 "$T/wf.wav" | tr -d ' ')"
 tail -c +45 "$T/w.wav" >"$T/w.pcm"
 same "-w: the PCM follows the header" "$T/speech16k.pcm" "$T/w.pcm"
 expect "-w: sox reads the rate from it" "16000" "$(soxi -r "$T/w.wav" 2>/dev/null)"

@@ -78,6 +78,7 @@ struct decoder {
 	struct chain ch;
 	struct call call;
 	int started, stopped, native, child_gone;
+	long long wav_at;	/* offset of the WAV header in a file, or -1 */
 	const char *reason;	/* the stop's, when stopped */
 	/* A message spanning lines is gathered in msg before parsing. */
 	struct frame fr;
@@ -206,6 +207,7 @@ start(struct decoder *d, jv msg, unsigned long line)
 	    1000) * 2;
 	out_init(&d->out, fd, blk);
 	if (d->o.wav) {
+		d->wav_at = d->o.prog ? -1 : (long long)lseek(fd, 0, SEEK_CUR);
 		wav_header(hdr, d->call.rate);
 		if (out_direct(&d->out, hdr, sizeof hdr) < 0)
 			write_failed(d);
@@ -673,8 +675,14 @@ finish(struct decoder *d)
 		st = chain_wait(&d->ch);
 		if (st != 0)
 			info("child status=%d", st);
-	} else if (close_stdout() < 0)
-		st = EXIT_SYSTEM;
+	} else {
+		if (d->o.wav && wav_set_length(1, d->wav_at, d->out.bytes) < 0) {
+			warn_sys("unable to write the WAV lengths");
+			st = EXIT_SYSTEM;
+		}
+		if (close_stdout() < 0)
+			st = EXIT_SYSTEM;
+	}
 	out_free(&d->out);
 	in_free(&d->in);
 	free(d->msg);
