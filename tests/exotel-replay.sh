@@ -327,3 +327,7 @@ rc=$?
 wait_for 5 grep -q '^0 closed' "$S/log"
 expect "SIGTERM: calls closed with 1001, exit 143" "143 exotel-replay: fatal: call=0 interrupted by signal 15 0 peer-close code=1001 reason=" \
     "$rc $(cat "$T/err") $(grep '^0 peer-close' "$S/log")"
+
+run exotel-replay ws://127.0.0.1:9/v1/ingest "$T/no-such-file"
+expect "input file missing: 111, said" \
+    "111|exotel-replay: fatal: unable to open $T/no-such-file: No such file or directory" "$rc|$err"

@@ -228,7 +228,7 @@ input_open(struct input *in, const char *path, int ncalls)
 	if (path == NULL || !strcmp(path, "-"))
 		in->fd = 0;
 	else if ((in->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		fatal_sys(EXIT_BADINPUT, "unable to open %s", path);
+		fatal_sys(EXIT_SYSTEM, "unable to open %s", path);
 	reader_init(&r, in->fd, 0);
 	if (!r.seekable && ncalls > 1) {
 		in->fd = spool(in->fd);
