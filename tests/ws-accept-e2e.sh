@@ -79,6 +79,13 @@ cmp -s "$T/med.got" "$T/alone.medium" && pass "ingest-call: RESAMPLE_QUALITY=med
 RESAMPLE_QUALITY=bogus run ingest-call <"$FIXTURES/twilio-stream1.ndjson"
 expect "ingest-call: a failing stage's status is the call's (resample usage: 100)" 100 "$rc"
 expect_match "ingest-call: the failing stage says why" "^resample: fatal: invalid quality: bogus" "$err"
+# redis-pub killed mid-call: resample then fails by EPIPE, but the call's
+# status is the cause, 128+9.
+mkdir -p "$T/killpub"
+printf '#!/bin/sh\nhead -c 4096 >/dev/null\nkill -KILL $$\n' >"$T/killpub/redis-pub"
+chmod +x "$T/killpub/redis-pub"
+PATH=$T/killpub:$PATH run ingest-call <"$FIXTURES/twilio-stream1.ndjson"
+expect "ingest-call: redis-pub killed by SIGKILL: 137, not resample's EPIPE" 137 "$rc"
 
 start_wsa_ingest
 URL=ws://127.0.0.1:$WSA_PORT/v1/ingest
