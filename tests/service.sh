@@ -90,7 +90,8 @@ ingest: debug: env-file=.env.local line=6 MULTI=\$'a\\nb \"q\" c\\\\d'
 ingest: debug: env-file=.env.local line=7 LOG_LEVEL=(environment wins)
 ingest: debug: env-file=.env.local line=9 EMPTY=''
 ingest: info: redis=redis://127.0.0.1:6390/2 mode=publish audio=audio:{interaction_id} events=calls:events env-file=.env.local
-ingest: info: configuration ok: ws-accept -v -- ingest-call|no" \
+ws-accept: warning: neither JWT_SECRET nor JWT_PUBLIC_KEY is set: native (Bearer) clients will be refused
+ws-accept: info: configuration ok host=127.0.0.1 port=9001 path=/v1/ingest tls=off max_calls=500 exotel=off allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any issuer=any trusted_proxies=0|no" \
     "$rc|$err|$([ -e pwned ] && echo yes || echo no)"
 
 printf 'JWT_SECRET=abc\nGARBAGE LINE\n' >.env.local
@@ -150,8 +151,20 @@ expect_match "INGEST_ENV_FILE names the file; CRLF lines accepted" \
 run env INGEST_STATE_DIR="$T/st" ingest -n
 expect "-n without REDIS_URL: a private Redis under INGEST_STATE_DIR, nothing created" \
     "0|ingest: info: redis=unix://$T/st/redis/redis.sock private=yes mode=publish audio=audio:{interaction_id} events=calls:events env-file=none
-ingest: info: configuration ok: redis-server (private, dir=$T/st/redis); ws-accept -- ingest-call|no" \
+ingest: info: configuration ok: redis-server (private, dir=$T/st/redis)
+ws-accept: warning: neither JWT_SECRET nor JWT_PUBLIC_KEY is set: native (Bearer) clients will be refused
+ws-accept: info: configuration ok host=0.0.0.0 port=8443 path=/v1/ingest tls=off max_calls=500 exotel=off allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any issuer=any trusted_proxies=0|no" \
     "$rc|$err|$([ -e "$T/st" ] && echo yes || echo no)"
+
+# -n asks ws-accept too: its settings are refused before anything starts.
+run env SUPPORT_EXOTEL=maybe REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect "-n: a bad ws-accept setting is refused (100, named)" \
+    "100|ws-accept: fatal: SUPPORT_EXOTEL: want true or false, got 'maybe'" "$rc|$(tail -n 1 <<<"$err")"
+run env SUPPORT_EXOTEL=true REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "-n: Exotel on with no allow-list or credentials is warned about" \
+    "ws-accept: warning: SUPPORT_EXOTEL is on but neither EXOTEL_ALLOW_IPS nor EXOTEL_BASIC_AUTH is set" "$err"
+run env RESAMPLE_QUALITY=speex REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect "-n: every quality resample offers is accepted (speex)" 0 "$rc"
 
 # ---- running ---------------------------------------------------------------
 

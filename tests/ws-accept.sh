@@ -48,6 +48,14 @@ SSL_CERT_PATH=/etc/hostname run ws-accept -- cat
 expect "certificate without key: exit 100" "100 ws-accept: fatal: TLS needs both SSL_CERT_PATH (-C) and SSL_KEY_PATH (-K)" "$rc $err"
 PUBLIC_URL=http://x run ws-accept -- cat
 expect "PUBLIC_URL not ws:// or wss://: exit 100" 100 "$rc"
+p=$(freeport)
+PORT=$p SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS=10.0.0.0/8 JWT_SECRET=0123456789abcdef0123456789abcdef run ws-accept -n -- cat
+expect "-n: the start line, nothing listening, exit 0" \
+    "0|ws-accept: info: configuration ok host=0.0.0.0 port=$p path=/v1/ingest tls=off max_calls=500 exotel=on allow_ips=1 basic_pairs=0 jwt=HS256 leeway=30 audience=any issuer=any trusted_proxies=0|refused" \
+    "$rc|$err|$(curl -s -o /dev/null "http://127.0.0.1:$p/health" && echo open || echo refused)"
+SUPPORT_EXOTEL=maybe run ws-accept -n -- cat
+expect "-n: a bad setting is refused as at start" \
+    "100|ws-accept: fatal: SUPPORT_EXOTEL: want true or false, got 'maybe'" "$rc|$err"
 
 # ---- messages both ways, environment ----------------------------------
 

@@ -43,8 +43,11 @@ config_load(struct config *cfg, int argc, char **argv)
 	cfg->ack_frames = env_int("ACK_FRAMES", 0, 1000000, 50);
 	cfg->public_url = env_get("PUBLIC_URL");
 
-	while ((c = getopt(argc, argv, "+vhH:p:P:c:m:C:K:d:t:i:T:D:a:")) != -1) {
+	while ((c = getopt(argc, argv, "+nvhH:p:P:c:m:C:K:d:t:i:T:D:a:")) != -1) {
 		switch (c) {
+		case 'n':
+			cfg->check_only = 1;
+			break;
 		case 'v':
 			msg_verbosity = 2;
 			break;

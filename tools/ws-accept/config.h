@@ -5,7 +5,7 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
-#define USAGE "ws-accept [-v] [-H host] [-p port] [-P path] [-c max-calls] " \
+#define USAGE "ws-accept [-nv] [-H host] [-p port] [-P path] [-c max-calls] " \
 	"[-m max-message-bytes] [-C cert -K key] [-d notification-fd] " \
 	"[-t handshake-seconds] [-i idle-seconds] [-T max-call-seconds] " \
 	"[-D drain-seconds] [-a ack-frames] -- prog [args ...]"
@@ -27,6 +27,7 @@ struct config {
 	int ack_frames;		/* native: ack every N binary frames, 0 off */
 	const char *public_url;	/* the dynamic endpoint's answer, or NULL */
 	char *const *argv;	/* the handler: prog args..., borrowed */
+	int check_only;		/* -n: check the configuration, then exit */
 };
 
 /* Fill *cfg from the environment and argv; exits 100 on a bad value. */

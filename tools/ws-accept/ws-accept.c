@@ -98,6 +98,18 @@ main(int argc, char **argv)
 	err[0] = '\0';
 	if ((srv.auth = auth_config_new(err, sizeof err)) == NULL)
 		fatal(EXIT_USAGE, "%s", err[0] ? err : "bad auth configuration");
+	if (srv.cfg.check_only) {
+		/* What a start would say, without listening (bin/ingest -n). */
+		if (auth_config_warning(srv.auth, desc, sizeof desc))
+			warnx_("%s", desc);
+		auth_config_describe(srv.auth, desc, sizeof desc);
+		info("configuration ok host=%s port=%d path=%s tls=%s "
+		    "max_calls=%d %s", srv.cfg.host, srv.cfg.port,
+		    srv.cfg.path, srv.cfg.cert ? "on" : "off",
+		    srv.cfg.max_calls, desc);
+		auth_config_free(srv.auth);
+		return EXIT_OK;
+	}
 	raise_nofile();
 	lws_set_log_level(msg_verbosity >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    lws_log);
