@@ -21,6 +21,7 @@
 #include "io.h"
 #include "msg.h"
 #include "num.h"
+#include "pcm.h"
 #include "sink.h"
 
 #define USAGE "resample [-i rate] [-o rate] [-q best|medium|fastest|fir|speex]"
@@ -45,30 +46,11 @@ parse_quality(const char *s)
 	    "fir or speex)", s);
 }
 
-/* Same rate: copy whole samples through; a trailing odd byte is held. */
-static uint64_t
-copy(struct sink *sk, uint8_t *buf, size_t *odd)
-{
-	uint64_t n = 0;
-	size_t have = 0;
-	ssize_t r;
-
-	while ((r = read_retry(0, buf + have, READ_BYTES - have)) > 0) {
-		have += (size_t)r;
-		sink_bytes(sk, buf, have & ~(size_t)1);
-		sink_flush(sk);
-		n += have / 2;
-		if (have & 1)
-			buf[0] = buf[have - 1];
-		have &= 1;
-	}
-	if (r < 0)
-		fatal_sys(EXIT_SYSTEM, "unable to read stdin");
-	*odd = have;
-	return n;
-}
-
-/* Convert everything on stdin through c; returns input samples read. */
+/*
+ * Convert everything on stdin through c, or copy whole samples through
+ * when c is NULL (same rate); a trailing odd byte is held in *odd.
+ * Returns input samples read.
+ */
 static uint64_t
 convert(struct conv *c, struct sink *sk, uint8_t *buf, size_t *odd)
 {
@@ -80,9 +62,13 @@ convert(struct conv *c, struct sink *sk, uint8_t *buf, size_t *odd)
 	while ((r = read_retry(0, buf + have, READ_BYTES - have)) > 0) {
 		have += (size_t)r;
 		k = have / 2;
-		for (i = 0; i < k; i++)
-			s[i] = (int16_t)(buf[2 * i] | buf[2 * i + 1] << 8);
-		c->ops->feed(c, s, k, sk);
+		if (c == NULL) {
+			sink_bytes(sk, buf, 2 * k);
+		} else {
+			for (i = 0; i < k; i++)
+				s[i] = le16_get(buf + 2 * i);
+			c->ops->feed(c, s, k, sk);
+		}
 		sink_flush(sk);
 		n += k;
 		if (have & 1)
@@ -157,9 +143,8 @@ main(int argc, char **argv)
 			    "%ld: %s", qname[q], in, out, why);
 		debug("in=%ld out=%ld quality=%s hold_ms=%.2f", in, out,
 		    qname[q], c->ops->delay(c) * 1000 / in);
-		n = convert(c, &sk, buf, &odd);
-	} else
-		n = copy(&sk, buf, &odd);
+	}
+	n = convert(c, &sk, buf, &odd);
 	if (odd)
 		warnx_("input ends with half a sample: odd byte dropped "
 		    "samples=%llu", (unsigned long long)n);

@@ -49,6 +49,24 @@ host_bits_clear(const uint8_t *a, size_t len, int bits)
 	return 1;
 }
 
+/*
+ * Copy s (n bytes, borrowed) without its surrounding blanks into text as
+ * a string.  -1 when nothing is left or it does not fit.
+ */
+static int
+trimmed_copy(const char *s, size_t n, char *text, size_t size)
+{
+	while (n > 0 && blank(*s))
+		s++, n--;
+	while (n > 0 && blank(s[n - 1]))
+		n--;
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	return 0;
+}
+
 int
 cidr_parse(const char *s, size_t n, struct cidr *out)
 {
@@ -57,14 +75,8 @@ cidr_parse(const char *s, size_t n, struct cidr *out)
 	long long bits;
 	int max;
 
-	while (n > 0 && blank(*s))
-		s++, n--;
-	while (n > 0 && blank(s[n - 1]))
-		n--;
-	if (n == 0 || n >= sizeof text)
+	if (trimmed_copy(s, n, text, sizeof text) < 0)
 		return -1;
-	memcpy(text, s, n);
-	text[n] = '\0';
 	if ((slash = strchr(text, '/')) != NULL)
 		*slash++ = '\0';
 	memset(&c, 0, sizeof c);
@@ -207,14 +219,8 @@ addr_parse(const char *s, size_t n, struct sockaddr_storage *out)
 	const char *addr = text;
 	long long p;
 
-	while (n > 0 && blank(*s))
-		s++, n--;
-	while (n > 0 && blank(s[n - 1]))
-		n--;
-	if (n == 0 || n >= sizeof text)
+	if (trimmed_copy(s, n, text, sizeof text) < 0)
 		return -1;
-	memcpy(text, s, n);
-	text[n] = '\0';
 	if (text[0] == '[') {			/* [v6] or [v6]:port */
 		if ((end = strchr(text, ']')) == NULL)
 			return -1;
