@@ -91,7 +91,7 @@ ingest: debug: env-file=.env.local line=7 LOG_LEVEL=(environment wins)
 ingest: debug: env-file=.env.local line=9 EMPTY=''
 ingest: info: redis=redis://127.0.0.1:6390/2 mode=publish audio=audio:{interaction_id} events=calls:events env-file=.env.local
 ws-accept: warning: neither JWT_SECRET nor JWT_PUBLIC_KEY is set: native (Bearer) clients will be refused
-ws-accept: info: configuration ok host=127.0.0.1 port=9001 path=/v1/ingest tls=off max_calls=500 exotel=off allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any issuer=any trusted_proxies=0|no" \
+ws-accept: info: configuration ok host=127.0.0.1 port=9001 path=/v1/ingest tls=off max_calls=500 exotel=off allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any issuer=any trusted_proxies=0 redis=redis://127.0.0.1:6390/2 mode=publish audio=audio:{interaction_id} events=calls:events|no" \
     "$rc|$err|$([ -e pwned ] && echo yes || echo no)"
 
 printf 'JWT_SECRET=abc\nGARBAGE LINE\n' >.env.local
@@ -123,10 +123,10 @@ expect ".env.example's defaults, all uncommented, are accepted" 0 "$rc"
 
 # .env.example stays complete and current: every setting a tool reads from
 # the environment is in it, and everything in it is read by someone.  Per-call
-# context (set by ws-accept or exotel-decode) and the replay client's own
-# variables are not service settings.
+# context (set by ws-accept or exotel-decode), what bin/ingest itself hands
+# ws-accept, and the replay client's own variables are not service settings.
 percall='CALL_ID INTERACTION_ID TENANT_ID SAMPLE_RATE RESAMPLE_RATE PUB_SAMPLE_RATE
-EXOTEL_REPLAY_BASIC_AUTH EXOTEL_REPLAY_CA_FILE EXOTEL_REPLAY_TOKEN'
+WS_ACCEPT_ANNOUNCE EXOTEL_REPLAY_BASIC_AUTH EXOTEL_REPLAY_CA_FILE EXOTEL_REPLAY_TOKEN'
 read_by_tools=$(grep -hoE '(env_get|env_int|env_flag|getenv)\("[A-Z][A-Z0-9_]*"|(word|setting)\([^;]*"[A-Z][A-Z0-9_]+"' \
     "$TOP"/tools/*/*.c "$TOP"/lib/*.c | grep -oE '"[A-Z][A-Z0-9_]+"' | tr -d '"' | sort -u)
 documented=$(sed -n 's/^#\([A-Z_][A-Z0-9_]*\)=.*/\1/p' "$TOP/.env.example" | sort -u)
@@ -153,7 +153,7 @@ expect "-n without REDIS_URL: a private Redis under INGEST_STATE_DIR, nothing cr
     "0|ingest: info: redis=unix://$T/st/redis/redis.sock private=yes mode=publish audio=audio:{interaction_id} events=calls:events env-file=none
 ingest: info: configuration ok: redis-server (private, dir=$T/st/redis)
 ws-accept: warning: neither JWT_SECRET nor JWT_PUBLIC_KEY is set: native (Bearer) clients will be refused
-ws-accept: info: configuration ok host=0.0.0.0 port=8443 path=/v1/ingest tls=off max_calls=500 exotel=off allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any issuer=any trusted_proxies=0|no" \
+ws-accept: info: configuration ok host=0.0.0.0 port=8443 path=/v1/ingest tls=off max_calls=500 exotel=off allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any issuer=any trusted_proxies=0 redis=unix://$T/st/redis/redis.sock mode=publish audio=audio:{interaction_id} events=calls:events|no" \
     "$rc|$err|$([ -e "$T/st" ] && echo yes || echo no)"
 
 # -n asks ws-accept too: its settings are refused before anything starts.
@@ -251,8 +251,8 @@ if health "$IPORT"; then pass "ws-accept serves /health"; else fail "ws-accept s
 expect "ingest's one start line: where audio goes, which private Redis" \
     "ingest: info: redis=unix://$sock private=yes pid=$(pgrep -P "$IPID" -x redis-server) log=$T/svc/redis/redis.log mode=publish audio=audio:{interaction_id} events=calls:events env-file=none" \
     "$(grep '^ingest: info: redis=' "$T/svc.err")"
-expect_match "ws-accept's start line: where it listens, protocols and auth modes" \
-    "^ws-accept: info: listening host=127.0.0.1 port=$IPORT path=/v1/ingest tls=off .*exotel=on allow_ips=1 basic_pairs=0 jwt=off " \
+expect_match "one start line: where it listens, protocols and auth modes, where audio goes" \
+    "^ws-accept: info: listening host=127.0.0.1 port=$IPORT path=/v1/ingest tls=off .*exotel=on allow_ips=1 basic_pairs=0 jwt=off .* redis=unix://$sock mode=publish audio=audio:\\{interaction_id\\} events=calls:events$" \
     "$(cat "$T/svc.err")"
 
 # A first call: frames reach the private Redis, start and stop events too.

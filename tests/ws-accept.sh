@@ -53,6 +53,9 @@ PORT=$p SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS=10.0.0.0/8 JWT_SECRET=0123456789abc
 expect "-n: the start line, nothing listening, exit 0" \
     "0|ws-accept: info: configuration ok host=0.0.0.0 port=$p path=/v1/ingest tls=off max_calls=500 exotel=on allow_ips=1 basic_pairs=0 jwt=HS256 leeway=30 audience=any issuer=any trusted_proxies=0|refused" \
     "$rc|$err|$(curl -s -o /dev/null "http://127.0.0.1:$p/health" && echo open || echo refused)"
+WS_ACCEPT_ANNOUNCE=$'redis=unix:///r.sock audio=a:{x}\nfake: line' run ws-accept -n -- cat
+expect_match "WS_ACCEPT_ANNOUNCE ends the start line, on one line" \
+    "^ws-accept: info: configuration ok .* trusted_proxies=0 redis=unix:///r.sock audio=a:\\{x\\}_fake: line$" "$err"
 SUPPORT_EXOTEL=maybe run ws-accept -n -- cat
 expect "-n: a bad setting is refused as at start" \
     "100|ws-accept: fatal: SUPPORT_EXOTEL: want true or false, got 'maybe'" "$rc|$err"

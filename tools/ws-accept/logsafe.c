@@ -4,8 +4,9 @@
  */
 #include "logsafe.h"
 
-const char *
-logsafe(const char *s, char *buf, size_t len)
+/* Copy s into buf; bytes that would break the line become '_'; "-" when empty. */
+static const char *
+copy_safe(const char *s, char *buf, size_t len, int keep_words)
 {
 	size_t n = 0;
 
@@ -13,12 +14,25 @@ logsafe(const char *s, char *buf, size_t len)
 		return "";
 	for (; *s && n + 1 < len; s++) {
 		unsigned char ch = (unsigned char)*s;
+		int bad = ch < ' ' || ch == 0x7f ||
+		    (!keep_words && (ch == ' ' || ch == '"' || ch == '='));
 
-		buf[n++] = ch <= ' ' || ch == '"' || ch == '=' || ch == 0x7f ?
-		    '_' : (char)ch;
+		buf[n++] = bad ? '_' : (char)ch;
 	}
 	if (n == 0 && len > 1)
 		buf[n++] = '-';
 	buf[n] = '\0';
 	return buf;
+}
+
+const char *
+logsafe(const char *s, char *buf, size_t len)
+{
+	return copy_safe(s, buf, len, 0);
+}
+
+const char *
+logsafe_line(const char *s, char *buf, size_t len)
+{
+	return copy_safe(s, buf, len, 1);
 }

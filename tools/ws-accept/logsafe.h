@@ -13,4 +13,10 @@
  */
 const char *logsafe(const char *s, char *buf, size_t len);
 
+/*
+ * The same for text that is several key=value words of one line: only
+ * control bytes (a newline would start a fake line) become '_'.
+ */
+const char *logsafe_line(const char *s, char *buf, size_t len);
+
 #endif

@@ -22,8 +22,10 @@
 #include "call.h"
 #include "config.h"
 #include "evloop.h"
+#include "logsafe.h"
 #include "metrics.h"
 #include "msg.h"
+#include "num.h"
 #include "server.h"
 
 struct server srv;
@@ -90,7 +92,8 @@ int
 main(int argc, char **argv)
 {
 	struct lws_context_creation_info ci;
-	char err[256], desc[512];
+	char err[256], desc[512], announce_buf[512];
+	const char *announce = NULL;
 
 	msg_init(argv[0]);
 	metrics_init();
@@ -98,15 +101,19 @@ main(int argc, char **argv)
 	err[0] = '\0';
 	if ((srv.auth = auth_config_new(err, sizeof err)) == NULL)
 		fatal(EXIT_USAGE, "%s", err[0] ? err : "bad auth configuration");
+	if (env_get("WS_ACCEPT_ANNOUNCE"))
+		announce = logsafe_line(env_get("WS_ACCEPT_ANNOUNCE"),
+		    announce_buf, sizeof announce_buf);
 	if (srv.cfg.check_only) {
 		/* What a start would say, without listening (bin/ingest -n). */
 		if (auth_config_warning(srv.auth, desc, sizeof desc))
 			warnx_("%s", desc);
 		auth_config_describe(srv.auth, desc, sizeof desc);
 		info("configuration ok host=%s port=%d path=%s tls=%s "
-		    "max_calls=%d %s", srv.cfg.host, srv.cfg.port,
+		    "max_calls=%d %s%s%s", srv.cfg.host, srv.cfg.port,
 		    srv.cfg.path, srv.cfg.cert ? "on" : "off",
-		    srv.cfg.max_calls, desc);
+		    srv.cfg.max_calls, desc, announce ? " " : "",
+		    announce ? announce : "");
 		auth_config_free(srv.auth);
 		return EXIT_OK;
 	}
@@ -146,9 +153,14 @@ main(int argc, char **argv)
 	if (auth_config_warning(srv.auth, desc, sizeof desc))
 		warnx_("%s", desc);
 	auth_config_describe(srv.auth, desc, sizeof desc);
-	info("listening host=%s port=%d path=%s tls=%s max_calls=%d %s",
+	/*
+	 * WS_ACCEPT_ANNOUNCE: words a wrapper adds to this line (bin/ingest
+	 * says where audio goes), so one line tells the whole start.
+	 */
+	info("listening host=%s port=%d path=%s tls=%s max_calls=%d %s%s%s",
 	    srv.cfg.host, lws_get_vhost_listen_port(srv.vh), srv.cfg.path,
-	    srv.cfg.cert ? "on" : "off", srv.cfg.max_calls, desc);
+	    srv.cfg.cert ? "on" : "off", srv.cfg.max_calls, desc,
+	    announce ? " " : "", announce ? announce : "");
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, LWS_US_PER_SEC);
 	notify_ready(srv.cfg.notify_fd);
 
