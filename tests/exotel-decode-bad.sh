@@ -17,15 +17,6 @@ insert() {
 replace() {
 	awk -v n="$1" -v t="$2" 'NR == n { print t; next } { print }' "$T/good.nd"
 }
-# zeroed FILE N...: the tone with chunks N... (1-based) as silence.
-zeroed() {
-	local out=$1 n
-	shift
-	cp "$tone_pcm" "$out"
-	for n in "$@"; do
-		dd if=/dev/zero of="$out" bs=320 seek=$((n - 1)) count=1 conv=notrunc 2>/dev/null
-	done
-}
 # decodes NAME EXPECTED-STDERR [EXPECTED-PCM-FILE] < capture: exit 0,
 # exactly that stderr (-q), and the PCM (default: the whole tone).
 decodes() {
@@ -65,11 +56,11 @@ expect "message cut short at end of input: one line, stop disconnected" \
 
 replace 5 '{"event":"media","media":{"chunk":3,"timestamp":40,"payload":"@@@@'"${p2:4}"'"}}' |
     decodes "payload not base64: silence in its place" \
-    'exotel-decode: warning: bad-base64 line=5 silence_ms=20' "$(zeroed "$T/z3" 3; echo "$T/z3")"
+    'exotel-decode: warning: bad-base64 line=5 silence_ms=20' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
 replace 5 '{"event":"media","media":{"chunk":3,"timestamp":40,"payload":"'"${p2:0:101}"'"}}' |
     decodes "payload truncated mid-group (not base64)" \
     'exotel-decode: warning: bad-base64 line=5 silence_ms=4
-exotel-decode: warning: gap line=6 missing_ms=15' "$(zeroed "$T/z3" 3; echo "$T/z3")"
+exotel-decode: warning: gap line=6 missing_ms=15' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
 replace 5 '{"event":"media","media":{"chunk":3,"timestamp":40,"payload":"'"$odd"'"}}' >"$T/odd.nd"
 head -c 640 "$tone_pcm" >"$T/odd.exp"
 jq -r 'select(.event=="media").media.payload' "$T/odd.nd" | sed -n 3p | base64 -d | head -c 320 >>"$T/odd.exp"
@@ -114,7 +105,7 @@ insert 5 "$(printf '%0.s[' $(seq 300))$(printf '%0.s]' $(seq 300))" | decodes "n
 awk 'NR == 5 { sub(/"payload":"/, "\"payload\":\"\x01"); } { print }' "$T/good.nd" |
     tr '\001' '\000' | decodes "NUL byte in a media message" \
     'exotel-decode: warning: nul-byte line=5 (message dropped)
-exotel-decode: warning: gap line=6 missing_ms=20' "$(zeroed "$T/z3" 3; echo "$T/z3")"
+exotel-decode: warning: gap line=6 missing_ms=20' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
 
 # Too long for -m: skipped; the rest is decoded.
 long=$(head -c 3000 /dev/zero | base64 -w0)
@@ -125,7 +116,7 @@ jq --arg l "$long" 'if .media.chunk == 2 then .media.payload = $l else . end' "$
 # Each media message is 10 lines, "{" five lines above its "chunk".
 c2=$(( $(grep -n '"chunk": 2,' "$T/pretty.nd" | cut -d: -f1) - 5 ))
 exotel-decode -q -m 1024 <"$T/pretty.nd" >"$T/out.pcm" 2>"$T/err"
-zeroed "$T/z2" 2
+zeroed "$tone_pcm" "$T/z2" 2
 if cmp -s "$T/z2" "$T/out.pcm" && [ "$(cat "$T/err")" = "exotel-decode: warning: too-long line=$c2 limit=1024
 exotel-decode: warning: gap line=$((c2 + 10)) missing_ms=20" ]; then
 	pass "pretty-printed message over -m: skipped with its continuation lines"

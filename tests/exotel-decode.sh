@@ -176,23 +176,14 @@ expect "-w: sox reads the rate from it" "16000" "$(soxi -r "$T/w.wav" 2>/dev/nul
 # --- Time: gaps, duplicates, late chunks.
 # 100 ms of speech from 0.5 s in, 20 ms chunks of 320 bytes.
 dd if="$T/speech8k.pcm" of="$T/s.pcm" bs=1600 skip=5 count=1 2>/dev/null
-# expected FILE with chunks N... (1-based) zeroed
-zeroed() {
-	local out=$1 n
-	shift
-	cp "$T/s.pcm" "$out"
-	for n in "$@"; do
-		dd if=/dev/zero of="$out" bs=320 seek=$((n - 1)) count=1 conv=notrunc 2>/dev/null
-	done
-}
 
 mkcapture -d 3 -d 4 <"$T/s.pcm" | exotel-decode -q >"$T/gap.pcm" 2>"$T/err"
-zeroed "$T/gap.exp" 3 4
+zeroed "$T/s.pcm" "$T/gap.exp" 3 4
 same "timestamps: chunks 3 and 4 lost -> 40 ms of silence in their place" "$T/gap.exp" "$T/gap.pcm"
 expect "timestamps: one gap line" "exotel-decode: warning: gap line=5 missing_ms=40" "$(cat "$T/err")"
 
 mkcapture -T -S -d 2 <"$T/s.pcm" | exotel-decode -q >"$T/gap.pcm" 2>"$T/err"
-zeroed "$T/gap.exp" 2
+zeroed "$T/s.pcm" "$T/gap.exp" 2
 same "chunk numbers (no timestamps): chunk 2 lost -> silence in its place" "$T/gap.exp" "$T/gap.pcm"
 expect "chunk numbers: one gap line" "exotel-decode: warning: gap line=4 missing_ms=20" "$(cat "$T/err")"
 
@@ -206,7 +197,7 @@ expect "duplicates: counted in the stop event" \
 "$(tail -n 1 "$T/ev")"
 
 mkcapture -l 2 <"$T/s.pcm" | exotel-decode -q -e 3 3>"$T/ev" >"$T/late.pcm" 2>"$T/err"
-zeroed "$T/late.exp" 2
+zeroed "$T/s.pcm" "$T/late.exp" 2
 same "late chunk: its place is silence, the chunk itself dropped" "$T/late.exp" "$T/late.pcm"
 expect "late chunk: a gap line, then a late line" \
 "exotel-decode: warning: gap line=4 missing_ms=20
@@ -216,7 +207,7 @@ expect "late chunk: counted in the stop event" \
 "$(tail -n 1 "$T/ev")"
 
 mkcapture -T -u 3 -l 4 <"$T/s.pcm" | exotel-decode -q >"$T/cl.pcm" 2>"$T/err"
-zeroed "$T/cl.exp" 4
+zeroed "$T/s.pcm" "$T/cl.exp" 4
 same "chunk numbers: duplicate dropped, late chunk's place silent" "$T/cl.exp" "$T/cl.pcm"
 expect "chunk numbers: duplicate, gap and late lines" \
 "exotel-decode: warning: duplicate line=6 chunk=3 (dropped)

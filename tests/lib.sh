@@ -115,3 +115,15 @@ stop_wsa() {
 	kill -TERM "$WSA_PID" 2>/dev/null
 	wait "$WSA_PID"
 }
+
+# zeroed SRC OUT N...: OUT is the PCM file SRC with its 20 ms chunks at
+# 8 kHz (320 bytes) N... (1-based) as silence: what a decoder must write
+# when those chunks are missing.
+zeroed() {
+	local src=$1 out=$2 n
+	shift 2
+	cp "$src" "$out"
+	for n in "$@"; do
+		dd if=/dev/zero of="$out" bs=320 seek=$((n - 1)) count=1 conv=notrunc 2>/dev/null
+	done
+}

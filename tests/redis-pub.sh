@@ -252,13 +252,21 @@ expect "odd byte: exit 1, warned, the whole samples published" \
 xlen_is() { [ "$(redis-cli -p "$1" xlen "$2")" = "$3" ]; }
 head -c $((200 * 960)) /dev/urandom >"$T/r.pcm"
 feed() { dd if="$T/r.pcm" bs=960 skip="$1" count="$2" status=none >&7; }
+# fed_pub NAME redis-pub-args...: redis-pub in the background reading a
+# fifo that descriptor 7 writes (see feed); stderr in $T/NAME.err, pid in PUB.
+fed_pub() {
+	local name=$1
+	shift
+	mkfifo "$T/$name.in"
+	redis-pub "$@" <"$T/$name.in" 2>"$T/$name.err" &
+	PUB=$!
+	track $PUB
+	exec 7>"$T/$name.in"
+}
 P3=$(freeport)
 start_redis "$P3"
-mkfifo "$T/rin"
-redis-pub -u "redis://127.0.0.1:$P3" -m xadd -i rs -e ev:rs <"$T/rin" 2>"$T/rs.err" &
-RS=$!
-track $RS
-exec 7>"$T/rin"
+fed_pub rs -u "redis://127.0.0.1:$P3" -m xadd -i rs -e ev:rs
+RS=$PUB
 feed 0 50
 wait_for 10 xlen_is "$P3" audio:rs 50 || fail "restart: first 50 frames delivered" "xlen $(redis-cli -p "$P3" xlen audio:rs)"
 redis-cli -p "$P3" shutdown save >/dev/null 2>&1
@@ -308,11 +316,8 @@ redis-pub: info: done interaction=of frames=120 delivered=50 duration_ms=2400 dr
 # --- a stalled Redis (SIGSTOP): command timeout, reconnect, nothing lost --------
 P5=$(freeport)
 start_redis "$P5"
-mkfifo "$T/sin"
-redis-pub -u "redis://127.0.0.1:$P5" -m xadd -i sl -T 200 <"$T/sin" 2>"$T/sl.err" &
-SL=$!
-track $SL
-exec 7>"$T/sin"
+fed_pub sl -u "redis://127.0.0.1:$P5" -m xadd -i sl -T 200
+SL=$PUB
 feed 0 20
 wait_for 10 xlen_is "$P5" audio:sl 20 || fail "stall: first frames delivered" "xlen short"
 kill -STOP "$REDIS_PID"
@@ -377,11 +382,8 @@ expect "no identity: frames under it, tenant default" "76 default" \
     "$(redis-cli -p $P xlen "audio:$gen") $(redis-cli -p $P --raw xrange "audio:$gen" - + count 1 | sed -n 3p | jq -r .tenant_id)"
 
 # --- SIGTERM: what was read is published, then the stop, exit 0 ----------------
-mkfifo "$T/tin"
-redis-pub -u "$REDIS_URL" -m xadd -i term -e ev:term <"$T/tin" 2>"$T/term.err" &
-TM=$!
-track $TM
-exec 7>"$T/tin"
+fed_pub term -u "$REDIS_URL" -m xadd -i term -e ev:term
+TM=$PUB
 feed 0 25
 wait_for 10 xlen_is "$P" audio:term 25 || fail "term: frames before the signal" "not published"
 kill -TERM $TM
@@ -479,11 +481,8 @@ expect "cluster: valgrind clean through the redirects" "0 76" "$rc $(redis-cli -
 # --- Redis gone at the end of input: give up -W seconds later, say what is lost --
 P6=$(freeport)
 start_redis "$P6"
-mkfifo "$T/ein"
-redis-pub -u "redis://127.0.0.1:$P6" -m xadd -i eg -W 1 <"$T/ein" 2>"$T/eg.err" &
-EG=$!
-track $EG
-exec 7>"$T/ein"
+fed_pub eg -u "redis://127.0.0.1:$P6" -m xadd -i eg -W 1
+EG=$PUB
 feed 0 10
 wait_for 10 xlen_is "$P6" audio:eg 10 || fail "end give-up: first frames" "not delivered"
 redis-cli -p "$P6" shutdown nosave >/dev/null 2>&1

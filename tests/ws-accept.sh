@@ -16,6 +16,18 @@ metric() { curl -s "http://127.0.0.1:$WSA_PORT/metrics" | awk -v m="$1" '$1 == m
 children() { ps -o pid= --ppid "$WSA_PID" | wc -l; }
 zombies() { ps -o stat= --ppid "$WSA_PID" | grep -c Z; }
 
+# hold_call: one call whose commands come from descriptor 7 (close 7 to
+# end it), its output in $T/held.out; returns once the server counts it.
+hold_call() {
+	rm -f "$T/hold"
+	mkfifo "$T/hold"
+	ws /v1/ingest <"$T/hold" >"$T/held.out" &
+	track $!
+	exec 7>"$T/hold"
+	wait_for 10 calls_active 1
+}
+calls_active() { [ "$(active)" = "$1" ]; }
+
 # After the calls: no call left, no child, no zombie, descriptors back.
 expect_clean() {
 	local fds
@@ -230,12 +242,7 @@ stop_wsa
 # ---- SIGTERM drain -----------------------------------------------------------
 
 start_wsa -D 60 -- sh -c 'cat > "$OUT/drain.in"'
-rm -f "$T/hold"
-mkfifo "$T/hold"
-ws /v1/ingest <"$T/hold" >"$T/held.out" &
-track $!
-exec 7>"$T/hold"
-wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 1 ]"
+hold_call
 kill -TERM $WSA_PID
 wait_for 10 sh -c "curl -s http://127.0.0.1:$WSA_PORT/health | grep -q draining"
 run curl -s -w ' %{http_code}' "http://127.0.0.1:$WSA_PORT/health"
@@ -255,12 +262,7 @@ wait_for 5 grep -q close "$T/held.out"
 expect "the caller got 1001" "close: 1001 server shutting down" "$(tail -n 1 "$T/held.out")"
 
 start_wsa -D 1 -- sh -c 'cat > /dev/null'
-rm -f "$T/hold"
-mkfifo "$T/hold"
-ws /v1/ingest <"$T/hold" >"$T/held.out" &
-track $!
-exec 7>"$T/hold"
-wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 1 ]"
+hold_call
 kill -TERM $WSA_PID
 wait $WSA_PID
 rc=$?
@@ -353,12 +355,7 @@ start_wsa -- sh -c 'ls /proc/$$/fd >"$OUT/fds.$CALL_ID"
     sort -n "$OUT/fds.$CALL_ID" | tr "\n" " "; echo; cat >/dev/null'
 run ws /v1/ingest <<<$'r 1\nc 1000'
 alone=$(sed -n 2p <<<"$out")
-rm -f "$T/hold"
-mkfifo "$T/hold"
-ws /v1/ingest <"$T/hold" >"$T/held.out" &
-track $!
-exec 7>"$T/hold"
-wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$WSA_PORT/health | jq -r .active_calls)\" = 1 ]"
+hold_call
 run ws /v1/ingest <<<$'r 1\nc 1000'
 expect "a handler sees the same descriptors with another call open" "$alone" "$(sed -n 2p <<<"$out")"
 echo "c 1000" >&7
