@@ -68,17 +68,6 @@ fd_nonblock(int fd, int on)
 }
 
 int
-fd_cloexec(int fd, int on)
-{
-	int fl = fcntl(fd, F_GETFD);
-
-	if (fl < 0)
-		return -1;
-	fl = on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC;
-	return fcntl(fd, F_SETFD, fl);
-}
-
-int
 close_stdout(void)
 {
 	if (close(1) < 0 && errno != EBADF) {

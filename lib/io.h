@@ -19,9 +19,8 @@ ssize_t read_retry(int fd, void *buf, size_t n);
  */
 ssize_t read_full(int fd, void *buf, size_t n);
 
-/* Set or clear O_NONBLOCK / FD_CLOEXEC.  0 or -1 with errno. */
+/* Set or clear O_NONBLOCK.  0 or -1 with errno. */
 int fd_nonblock(int fd, int on);
-int fd_cloexec(int fd, int on);
 
 /*
  * For filters that check stdout was really written before exiting (sbase):

@@ -12,7 +12,8 @@
 #include "io.h"
 #include "spawn.h"
 
-void
+/* Restore default disposition of every signal and unblock all; for children. */
+static void
 signals_reset(void)
 {
 	sigset_t all;

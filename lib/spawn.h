@@ -38,7 +38,4 @@ int spawn_exec_status(int err);
 /* Map a waitpid() status to the shared table: exit code, or 128+signal. */
 int wait_status_code(int wstatus);
 
-/* Restore default disposition of every signal and unblock all; for children. */
-void signals_reset(void);
-
 #endif
