@@ -9,7 +9,11 @@ DESTDIR ?=
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib
+# The project's own flags go in CPPFLAGS_INGEST, so `make CFLAGS=...` on the
+# command line (a sanitizer build) keeps the include path and the standard.
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CPPFLAGS_INGEST = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib
+override CFLAGS += $(CPPFLAGS_INGEST)
 LDFLAGS ?=
 
 # Tools: every directory under tools/ builds bin/<dir> from its *.c files.
@@ -44,6 +48,15 @@ $(LIB): $(LIB_OBJ)
 
 lib/%.o: lib/%.c $(wildcard lib/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The version string changes with every commit: only setting.o sees it.
+lib/setting.o: lib/setting.c $(wildcard lib/*.h) .version
+	$(CC) $(CFLAGS) -DINGEST_VERSION='"$(VERSION)"' -c -o $@ $<
+
+.version: FORCE
+	@[ "$$(cat .version 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > .version
+
+FORCE:
 
 .SECONDEXPANSION:
 bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIB) $(wildcard lib/*.h)
@@ -100,4 +113,4 @@ install: all
 clean:
 	rm -f $(LIB) $(LIB_OBJ) $(addprefix bin/,$(TOOLS)) $(HELPERS)
 
-.PHONY: all check lint bench deps install clean helpers
+PHONY: all check lint bench deps install clean helpers

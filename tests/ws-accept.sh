@@ -67,7 +67,7 @@ expect "-n: the start line, nothing listening, exit 0" \
     "$rc|$err|$(curl -s -o /dev/null "http://127.0.0.1:$p/health" && echo open || echo refused)"
 WS_ACCEPT_ANNOUNCE=$'redis=unix:///r.sock audio=a:{x}\nfake: line' run ws-accept -n -- cat
 expect_match "WS_ACCEPT_ANNOUNCE ends the start line, on one line" \
-    "^ws-accept: info: configuration ok .* trusted_proxies=0 redis=unix:///r.sock audio=a:\\{x\\}_fake: line$" "$err"
+    "^ws-accept: info: configuration ok .* trusted_proxies=0 redis=unix:///r.sock audio=a:\\{x\\}\\\\x0afake: line$" "$err"
 SUPPORT_EXOTEL=maybe run ws-accept -n -- cat
 expect "-n: a bad setting is refused as at start" \
     "100|ws-accept: fatal: SUPPORT_EXOTEL: want true or false, got 'maybe'" "$rc|$err"

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "base64.h"
+#include "msg.h"
 #include "num.h"
+#include "setting.h"
+#include "logsafe.h"
 #include "pcm.h"
 
 static int failed;
@@ -110,6 +113,34 @@ main(int argc, char **argv)
 			ulaw_decode(&b, 1, out);
 			fwrite(out, 1, 2, stdout);
 		}
+		return 0;
+	}
+	/*
+	 * The setting helper as a tool uses it (tests/lib-setting.sh):
+	 * "bool S" prints bool_parse(S); "setting-int [OPT]" resolves -p OPT
+	 * over PORT over 8443; "setting-bool" resolves FLAG (default 0);
+	 * "logsafe S" prints logsafe(S).
+	 */
+	if (argc > 2 && strcmp(argv[1], "bool") == 0) {
+		printf("%d\n", bool_parse(argv[2]));
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "setting-int") == 0) {
+		msg_init("lib-unit");
+		printf("%lld\n", setting_int("-p", argc > 2 ? argv[2] : NULL,
+		    "PORT", 0, 65535, 8443));
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "setting-bool") == 0) {
+		msg_init("lib-unit");
+		printf("%d\n", setting_bool(NULL, NULL, "FLAG", 0));
+		return 0;
+	}
+	if (argc > 2 && strcmp(argv[1], "logsafe") == 0) {
+		char w[LOGSAFE_SIZE(64)], l[LOGSAFE_SIZE(64)];
+
+		printf("%s|%s\n", logsafe(argv[2], w, sizeof w),
+		    logsafe_line(argv[2], l, sizeof l));
 		return 0;
 	}
 	base64_cases();

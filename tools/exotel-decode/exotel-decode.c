@@ -34,6 +34,7 @@
 #include "jsonscan.h"
 #include "msg.h"
 #include "num.h"
+#include "setting.h"
 #include "output.h"
 #include "pcm.h"
 #include "timeline.h"
@@ -738,15 +739,6 @@ decode(struct decoder *d)
 	finish(d);
 }
 
-static int
-env_flag(const char *name)
-{
-	const char *v = env_get(name);
-
-	return v && (!strcmp(v, "1") || !strcmp(v, "true") ||
-	    !strcmp(v, "yes"));
-}
-
 static void
 options(int argc, char **argv, struct opts *o)
 {
@@ -763,7 +755,7 @@ options(int argc, char **argv, struct opts *o)
 	if ((v = env_get("MAX_MESSAGE_BYTES")) != NULL)
 		o->maxmsg = (size_t)opt_int("MAX_MESSAGE_BYTES", v, 1024,
 		    64 << 20);
-	o->fill_leading = env_flag("DECODE_FILL_LEADING");
+	o->fill_leading = setting_bool(NULL, NULL, "DECODE_FILL_LEADING", 0);
 	while ((c = getopt(argc, argv, "+b:e:g:hLm:qr:vw")) != -1) {
 		switch (c) {
 		case 'b':

@@ -17,6 +17,7 @@
 #include "cidr.h"
 #include "jwt.h"
 #include "num.h"
+#include "setting.h"
 
 #define LEEWAY_DEFAULT 30
 #define LEEWAY_MAX 600
@@ -80,23 +81,6 @@ ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 }
 
 /* --- configuration ----------------------------------------------------- */
-
-/* true/false and friends; -1 for anything else. */
-static int
-parse_bool(const char *s)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0)
-			return 1;
-		if (strcasecmp(s, no[i]) == 0)
-			return 0;
-	}
-	return -1;
-}
 
 static int
 load_jwt(struct jwt_keys *k, char *err, size_t errlen)
@@ -191,7 +175,7 @@ load_exotel(struct auth_config *cfg, char *err, size_t errlen)
 	const char *v;
 
 	if ((v = env_get("SUPPORT_EXOTEL")) != NULL &&
-	    (cfg->exotel = parse_bool(v)) < 0) {
+	    (cfg->exotel = bool_parse(v)) < 0) {
 		snprintf(err, errlen, "SUPPORT_EXOTEL: want true or false, "
 		    "got '%.32s'", v);
 		return -1;
