@@ -81,6 +81,18 @@ helpers: $(HELPERS)
 check: all helpers lint
 	@tests/run
 
+# The whole suite on a build with AddressSanitizer and UBSan (clean first:
+# every object is rebuilt with the sanitizers, and again by the next make).
+# Valgrind cannot run such binaries: tests/sanitize/valgrind stands in.
+SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+check-sanitize: clean
+	$(MAKE) CFLAGS="$(SANITIZE_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all helpers
+	PATH="$$PWD/tests/sanitize:$$PATH" \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 tests/run
+	$(MAKE) clean
+
 lint:
 	@for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
 	@echo "man pages: $(words $(MANPAGES)) linted"
