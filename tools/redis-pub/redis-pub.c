@@ -398,6 +398,9 @@ main(int argc, char *argv[])
 	q_init(&c.p.q, (size_t)(backlog_s * 1000 / ms));
 	conn_init(&c.p.cn, &url, (int)setting("-T", o_T, "REDIS_TIMEOUT_MS",
 	    50, 600000, 2000), c.start_ms);
+	if ((urls = env_get("REDIS_NODES")) != NULL &&
+	    conn_seeds(&c.p.cn, urls, &why) < 0)
+		fatal(EXIT_USAGE, "invalid REDIS_NODES: %s", why);
 	/* With -E and no identity, the start event names the call. */
 	if ((c.id_opt && c.tenant_opt) || !c.use_events)
 		resolve(&c, NULL, NULL);
