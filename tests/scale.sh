@@ -6,7 +6,9 @@
 # end with "disconnected" stop events, HAProxy marks it down, new calls go
 # to the other), and a primary is killed under the live calls (its replica
 # takes over; every call's audio is complete in its stream, every seq at
-# least once).  SPUBLISH goes through the same failover.
+# least once).  SPUBLISH goes through the same failover.  Last, the other
+# host is drained by SIGTERM: HAProxy stops sending it calls and does not
+# cut those it holds.
 #
 # HAProxy reaches the hosts from 127.0.0.2 (TRUSTED_PROXIES); callers come
 # from 127.0.0.1 (EXOTEL_ALLOW_IPS): the allow-list judges the caller.
@@ -83,7 +85,7 @@ seeds=$(printf '127.0.0.1:%s,' "${NODES[@]:1}")
 # --- two ingest hosts -------------------------------------------------------
 export SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS=127.0.0.1/32 TRUSTED_PROXIES=127.0.0.2/32
 export REDIS_URL="redis://127.0.0.1:$C" REDIS_NODES="${seeds%,}" REDIS_MODE=xadd
-export LOG_LEVEL=info
+export LOG_LEVEL=info DRAIN_TIMEOUT=60
 start_wsa -H 127.0.0.1 -- ingest-call
 H1_PID=$WSA_PID H1_PORT=$WSA_PORT H1_LOG=$WSA_LOG
 start_wsa -H 127.0.0.1 -- ingest-call
@@ -283,6 +285,22 @@ finished $SUB
 expect "spublish: the subscriber on the new primary got the last frame and the stop" "399 stop" \
     "$(cut -d' ' -f2- "$T/sp.out" | jq 'select(.seq != null) | .seq' | sort -n | tail -n 1) $(grep -c '"event":"stop"' "$T/sp.out" | sed 's/^1$/stop/')"
 echo "# spublish: the subscriber heard $(cut -d' ' -f2- "$T/sp.out" | jq 'select(.seq != null) | .seq' | sort -u | wc -l) of 400 frames"
+
+# --- a host drained by SIGTERM: /health 503, HAProxy stops sending calls,
+# and the calls it holds are not cut --------------------------------------------
+sox -n -r 8000 -b 16 -c 1 "$T/e.wav" synth 8 sine 330 vol 0.5
+exotel-replay -q -k -n 2 -i e -t 60 "$URL" "$T/e.wav" >/dev/null 2>"$T/e.err" &
+E=$!
+track $E
+wait_for 10 sh -c "[ \$(grep -c ' accepted peer=' '$H2_LOG') -ge $((h2_calls + 2)) ]"
+kill -TERM "$H2_PID"
+wait_for 10 is_status host2 DOWN
+expect "SIGTERM: host2's /health says 503 with its 2 calls, haproxy marks it down" "503 2 DOWN" \
+    "$(curl -s -o "$T/e.health" -w '%{http_code}' "http://127.0.0.1:$H2_PORT/health") $(jq .active_calls "$T/e.health") $(status host2)"
+finished $E
+expect "SIGTERM: the calls host2 held went on to their end through haproxy" 0 $?
+finished $H2_PID
+expect "SIGTERM: host2 exits 0 once its calls ended" 0 $?
 
 # REDIS_NODES: a call that starts while the node of its REDIS_URL is down.
 head -c $((960 * 100)) /dev/urandom >"$T/n.pcm"
