@@ -237,6 +237,12 @@ conn_deadline(const struct conn *cn)
 }
 
 int
+conn_window(const struct conn *cn, int max)
+{
+	return cn->failures ? 1 : max;
+}
+
+int
 conn_flush(struct conn *cn, int64_t now_ms)
 {
 	int done;

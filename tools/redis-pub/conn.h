@@ -92,6 +92,13 @@ int conn_io(struct conn *cn, short revents, int64_t now_ms);
 void conn_append(struct conn *cn, int argc, const char **argv,
     const size_t *argvlen);
 
+/*
+ * How many commands may be in flight now: max, or one while an outage
+ * lasts (in a cluster the node reached may only redirect, and the whole
+ * backlog would come back as MOVED).
+ */
+int conn_window(const struct conn *cn, int max);
+
 /* Flush what is buffered.  Returns 0 or -1 (DOWN now). */
 int conn_flush(struct conn *cn, int64_t now_ms);
 

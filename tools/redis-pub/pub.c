@@ -67,7 +67,8 @@ pub_pump(struct pub *p, int64_t now_ms)
 
 	if (!p->resolved || p->cn.state != CONN_READY)
 		return;
-	while (p->q.inflight < PUB_WINDOW && (e = q_unsent(&p->q)) != NULL) {
+	while (p->q.inflight < (size_t)conn_window(&p->cn, PUB_WINDOW) &&
+	    (e = q_unsent(&p->q)) != NULL) {
 		argc = command(p, e, argv, len, maxlen, sizeof maxlen);
 		conn_append(&p->cn, argc, argv, len);
 		q_mark_sent(&p->q, now_ms);
