@@ -103,7 +103,8 @@ bench: all helpers
 # Installs the Debian 12 packages that are missing (root, or sudo).
 DEB_PACKAGES = gcc make pkg-config libwebsockets-dev libjq-dev jq libhiredis-dev \
 	libsamplerate0-dev libspeexdsp-dev libssl-dev openssl redis-server redis-tools \
-	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev
+	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev \
+	haproxy
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \

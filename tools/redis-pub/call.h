@@ -49,7 +49,15 @@ struct call {
 	int finished;		/* stop queued: nothing more will be added */
 	int64_t start_ms, eof_ms;
 	int wait_s;
+	/* -B and -W not set: raised to CLUSTER_DEFAULT_S once Redis is a cluster */
+	int cluster_backlog, cluster_wait;
 };
+
+/*
+ * Backlog and give-up time against a Redis Cluster, unless set: longer
+ * than a failover at Redis's default cluster-node-timeout (15 s).
+ */
+#define CLUSTER_DEFAULT_S 30
 
 /* identity.c */
 void resolve(struct call *c, const char *id_ev, const char *tenant_ev);

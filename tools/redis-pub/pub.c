@@ -67,7 +67,8 @@ pub_pump(struct pub *p, int64_t now_ms)
 
 	if (!p->resolved || p->cn.state != CONN_READY)
 		return;
-	while (p->q.inflight < PUB_WINDOW && (e = q_unsent(&p->q)) != NULL) {
+	while (p->q.inflight < (size_t)conn_window(&p->cn, PUB_WINDOW) &&
+	    (e = q_unsent(&p->q)) != NULL) {
 		argc = command(p, e, argv, len, maxlen, sizeof maxlen);
 		conn_append(&p->cn, argc, argv, len);
 		q_mark_sent(&p->q, now_ms);
@@ -99,38 +100,13 @@ transient(const char *err)
 	return 0;
 }
 
-/*
- * "MOVED slot host:port" into host (size hostsz; empty when the reply
- * names only the port) and *port.  Returns 0, or -1 if it is not one.
- */
-static int
-moved(const char *err, char *host, size_t hostsz, int *port)
-{
-	const char *addr, *colon;
-	long long v;
-
-	if (strncmp(err, "MOVED ", 6) != 0 ||
-	    (addr = strchr(err + 6, ' ')) == NULL ||
-	    (colon = strrchr(++addr, ':')) == NULL ||
-	    (size_t)(colon - addr) >= hostsz ||
-	    parse_long(colon + 1, 1, 65535, &v) < 0)
-		return -1;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	*port = (int)v;
-	return 0;
-}
-
-/* Cluster slots move rarely; this many MOVED in a row is a loop. */
-#define MAX_REDIRECTS 8
-
 void
 pub_replies(struct pub *p, int64_t now_ms)
 {
-	char reason[200], host[256];
+	char reason[200];
 	redisReply *r;
 	struct entry *e;
-	int got, port;
+	int got;
 
 	while ((got = conn_reply(&p->cn, &r, now_ms)) == 1) {
 		e = q_oldest_inflight(&p->q);
@@ -141,17 +117,12 @@ pub_replies(struct pub *p, int64_t now_ms)
 			return;
 		}
 		if (r->type == REDIS_REPLY_ERROR &&
-		    p->redirects < MAX_REDIRECTS &&
-		    moved(r->str, host, sizeof host, &port) == 0) {
+		    conn_cluster_error(&p->cn, r->str, now_ms)) {
 			/* Everything in flight goes again, to the slot's node. */
-			p->redirects++;
 			freeReplyObject(r);
-			conn_redirect(&p->cn, host, port, now_ms);
 			pub_broken(p);
 			return;
 		}
-		if (r->type != REDIS_REPLY_ERROR)
-			p->redirects = 0;
 		if (r->type == REDIS_REPLY_ERROR && transient(r->str)) {
 			snprintf(reason, sizeof reason, "%s", r->str);
 			freeReplyObject(r);

@@ -35,7 +35,6 @@ struct pub {
 	struct buf msg;		/* the message being written; reused */
 	uint64_t rejected;	/* messages Redis answered with an error */
 	uint64_t rejected_frames;	/* of which frames */
-	int redirects;		/* MOVED replies since the last success */
 	uint64_t delivered;	/* frames acknowledged */
 };
 
