@@ -27,6 +27,13 @@ LIBS_resample = -lsamplerate -lspeexdsp -lm
 LIBS_redis-pub = -lhiredis -ljq
 LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq -lev
 LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
+LIBS_ingest-check = -lhiredis
+LIBS_redis-rec = -lhiredis -ljq
+# Sources a tool shares with another tool (REDIS_URL parsing is redis-pub's).
+SRC_ingest-check = tools/redis-pub/url.c
+INC_ingest-check = -Itools/redis-pub
+SRC_redis-rec = tools/redis-pub/url.c
+INC_redis-rec = -Itools/redis-pub
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
@@ -59,9 +66,15 @@ lib/setting.o: lib/setting.c $(wildcard lib/*.h) .version
 FORCE:
 
 .SECONDEXPANSION:
-bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIB) $(wildcard lib/*.h)
+bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $$(SRC_$$*) $(LIB) $(wildcard lib/*.h)
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -Itools/$* $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(LIB) $(LIBS_$*)
+	$(CC) $(CFLAGS) -Itools/$* $(INC_$*) $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(SRC_$*) $(LIB) $(LIBS_$*)
+
+# ingest-env knows the service's settings: the keys of .env.example, the
+# one list (tests/settings.sh checks the tools and man pages against it).
+tools/ingest-env/known.h: .env.example
+	sed -n 's/^#\{0,1\}\([A-Z_][A-Z0-9_]*\)=.*/"\1",/p' .env.example | sort -u >$@
+bin/ingest-env: tools/ingest-env/known.h
 
 tests/bin/%: tests/helpers/%.c $(LIB) $(wildcard tests/helpers/*.h)
 	@mkdir -p tests/bin
