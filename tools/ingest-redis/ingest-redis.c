@@ -235,6 +235,25 @@ stop_redis(void)
 	info("redis-server pid=%d stopped", (int)pid);
 }
 
+/* prog's name now (after its own execs: "ws-accept", not "sh"). */
+static const char *
+prog_name(void)
+{
+	static char comm[32];
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)s.prog);
+	if (s.prog > 0 && (f = fopen(path, "r")) != NULL) {
+		if (fgets(comm, sizeof comm, f) != NULL) {
+			comm[strcspn(comm, "\n")] = '\0';
+			s.name = comm;
+		}
+		fclose(f);
+	}
+	return s.name;
+}
+
 static const char *
 signame(int sig)
 {
@@ -402,6 +421,14 @@ main(int argc, char **argv)
 		fatal(EXIT_SYSTEM, "another ingest uses %s (redis answers on "
 		    "%s); stop it or set INGEST_STATE_DIR", s.dir, s.sock);
 
+	/*
+	 * Started with SIGINT ignored (a script's background job, nohup)?  A
+	 * blocked but ignored signal never reaches the signalfd: take them back.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
@@ -418,6 +445,7 @@ main(int argc, char **argv)
 	start_redis(devnull);
 	info("redis-server pid=%d socket=%s log=%s", (int)s.redis, s.sock,
 	    s.log);
+
 
 	/*
 	 * prog: its own process group (the terminal's Ctrl-C reaches us
@@ -457,10 +485,11 @@ main(int argc, char **argv)
 		sig = next_signal(-1);
 		switch (sig) {
 		case SIGCHLD:
+			prog_name();	/* readable until reaped */
 			reap(&rst, &pst);
 			if (s.redis == 0 && !failed && s.prog != 0) {
 				warnx_("redis-server exited status=%d (log: %s): "
-				    "stopping %s pid=%d", rst, s.log, s.name,
+				    "stopping %s pid=%d", rst, s.log, prog_name(),
 				    (int)s.prog);
 				failed = stopping = 1;
 				kill(s.prog, SIGTERM);
@@ -471,11 +500,11 @@ main(int argc, char **argv)
 		case SIGQUIT:
 			stopping = 1;
 			info("signal=%s: SIGTERM to %s pid=%d", signame(sig),
-			    s.name, (int)s.prog);
+			    prog_name(), (int)s.prog);
 			kill(s.prog, SIGTERM);
 			break;
 		case SIGHUP:
-			info("signal=HUP: passed to %s pid=%d", s.name,
+			info("signal=HUP: passed to %s pid=%d", prog_name(),
 			    (int)s.prog);
 			kill(s.prog, SIGHUP);
 			break;
