@@ -104,7 +104,8 @@ bench: all helpers
 # Installs the Debian 12 packages that are missing (root, or sudo).
 DEB_PACKAGES = gcc make pkg-config libwebsockets-dev libjq-dev jq libhiredis-dev \
 	libsamplerate0-dev libspeexdsp-dev libssl-dev openssl redis-server redis-tools \
-	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev
+	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev \
+	tmux
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -123,7 +124,24 @@ install: all
 		s=$${m##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
 
-clean:
-	rm -f $(LIB) $(LIB_OBJ) $(addprefix bin/,$(TOOLS)) $(HELPERS)
+# What make install put there, and nothing else.
+uninstall:
+	for t in $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 
-PHONY: all check lint bench deps install clean helpers
+help:
+	@echo 'make            build every tool into bin/'
+	@echo 'make check      build, lint the man pages, run every test (tests/run)'
+	@echo 'make helpers    build the test helpers into tests/bin/ (jwt-mint, ...)'
+	@echo 'make lint       mandoc -Tlint every man page'
+	@echo 'make bench      print the benchmark tables'
+	@echo 'make deps       install the Debian 12 packages the build and tests need'
+	@echo 'make install    tools, scripts and man pages under PREFIX=$(PREFIX) (DESTDIR too)'
+	@echo 'make uninstall  remove what make install put there'
+	@echo 'make clean      remove what the build made'
+	@echo 'one test file:  tests/run tests/service.sh'
+
+clean:
+	rm -f tools/ingest-env/known.h $(LIB) $(LIB_OBJ) $(addprefix bin/,$(TOOLS)) $(HELPERS)
+
+.PHONY: all check lint bench deps install uninstall clean helpers help
