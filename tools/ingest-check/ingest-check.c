@@ -8,7 +8,8 @@
  * REDIS_URL no tool would take, and whatever the per-call pipeline's own
  * checks refuse: the handler's "-n" (INGEST_HANDLER, default ingest-call)
  * when it has one, else the "-n" of each of exotel-decode, resample and
- * redis-pub that has one (a tool has one when its --help lists -n).  No
+ * redis-pub that has one (a tool has one when its --help, in the tools'
+ * "usage: ..." form, lists -n).  No
  * tool's validation is copied here.  Warns, without refusing, when
  * REDIS_URL names a Redis that does not answer, and when no caller could
  * be accepted at all (Exotel off and no JWT key).  Then executes prog.
@@ -95,7 +96,8 @@ has_check(const char *tool)
 	if (st == EXIT_NOTFOUND || st == EXIT_NOEXEC)
 		fatal(st, "%s: %s (run make, or make install)", tool,
 		    st == EXIT_NOTFOUND ? "not found in PATH" : "cannot run");
-	if (st != 0)
+	/* One of ours: std_options' "usage: name ..." (GNU's is "Usage:"). */
+	if (st != 0 || strncmp(out, "usage: ", 7) != 0)
 		return 0;
 	for (l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		while (*l == ' ' || *l == '\t')
