@@ -32,11 +32,8 @@ trap sweep EXIT
 
 # Pids of every process whose working directory is under $1.
 procs_in() {
-	local p d
-	for p in /proc/[0-9]*; do
-		d=$(readlink "$p/cwd" 2>/dev/null) || continue
-		case $d in "$1" | "$1"/*) echo "${p#/proc/}" ;; esac
-	done
+	find /proc -mindepth 2 -maxdepth 2 -name cwd \( -lname "$1" -o -lname "$1/*" \) \
+	    2>/dev/null | cut -d/ -f3
 }
 
 # in_tty N [env...]: run ingest in a new tmux window named wN, working in
