@@ -28,6 +28,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
 
 #include "conv.h"
 #include "msg.h"
@@ -133,6 +136,7 @@ dot(const float *a, const float *b, long n)
 	return s0[0] + s0[1] + s0[2] + s0[3];
 }
 
+/* Rounded to nearest, ties to even, as lrintf; without its call on SSE. */
 static int16_t
 to_pcm16(float y)
 {
@@ -140,29 +144,42 @@ to_pcm16(float y)
 		return 32767;
 	if (y <= -32768.0f)
 		return -32768;
+#ifdef __SSE__
+	return (int16_t)_mm_cvtss_si32(_mm_set_ss(y));
+#else
 	return (int16_t)lrintf(y);
+#endif
 }
 
-/* Emit every output whose 2H inputs are all in x; drop what is used up. */
+/*
+ * Emit every output whose 2H inputs are all in x; drop what is used up.
+ * The loop keeps its state in locals and steps the phase by subtraction
+ * (two integer divisions an output were a fifth of its time).
+ */
 static void
 produce(struct fir_conv *f, struct sink *sk)
 {
-	long long avail = f->base + (long long)f->xlen;
+	long long avail = f->base + (long long)f->xlen, n = f->n;
+	const long taps = f->taps, half = f->half, L = f->L, M = f->M;
+	const float *x = f->x - f->base - half + 1;	/* x[n]: window of n */
+	long p = f->p;
 	size_t k = 0, drop;
-	float y;
 
-	while (f->n + f->half < avail) {
-		y = dot(f->coef + f->p * f->taps,
-		    f->x + (f->n - f->half + 1 - f->base), f->taps);
-		f->out[k++] = to_pcm16(y);
+	while (n + half < avail) {
+		f->out[k++] = to_pcm16(dot(f->coef + p * taps, x + n, taps));
 		if (k == OUTBUF) {
 			sink_put(sk, f->out, k);
 			k = 0;
 		}
-		f->p += f->M;
-		f->n += f->p / f->L;
-		f->p %= f->L;
+		/* The next output is M / L input samples on. */
+		p += M;
+		while (p >= L) {
+			p -= L;
+			n++;
+		}
 	}
+	f->n = n;
+	f->p = p;
 	sink_put(sk, f->out, k);
 	drop = (size_t)(f->n - f->half + 1 - f->base);
 	if (drop > f->xlen)
