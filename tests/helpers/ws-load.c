@@ -279,6 +279,8 @@ static int ndone;
 static void
 call_end(struct call *c, int ok)
 {
+	if (c->state == ST_DONE)
+		return;
 	ndone++;
 	if (c->fd >= 0)
 		close(c->fd);
