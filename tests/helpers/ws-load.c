@@ -11,8 +11,11 @@
  * sent with one write() from one epoll loop, so the generator costs a
  * few microseconds a message and is not the bottleneck it measures.
  *
- * With -x URL it then reads from that Redis the stream -k (audio frames,
- * XADD by redis-pub) and -e (events) and reports, per frame, latency =
+ * With -x URL a second process (forked, sharing the send times) reads
+ * from that Redis, as the frames come, the stream -k (audio frames, XADD
+ * by redis-pub) and -e (events), trimming what it has read (XTRIM MINID)
+ * so Redis holds seconds of audio, not the whole run; it reports, per
+ * frame, latency =
  * the frame's XADD time (its entry id, Redis's clock, 1 ms resolution)
  * minus the time this process wrote the media message holding the
  * frame's last sample (the sample at input time (end - 1) * in / out);
@@ -44,7 +47,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +103,7 @@ static int nheap;
 static int ep;
 static struct addrinfo *ai;
 static uint64_t msgs_sent;
+static int64_t *sent;		/* every call's sent_us, one block */
 static int64_t *late_us;	/* how late each media message left */
 static size_t nlate, late_cap;
 
@@ -117,6 +123,21 @@ xmalloc(size_t n)
 
 	if (p == NULL)
 		fatal_sys(EXIT_SYSTEM, "unable to allocate");
+	return p;
+}
+
+/*
+ * Memory the reader process (after fork) sees as the callers write it:
+ * the calls (their connect and send times) and the results it fills in.
+ */
+static void *
+shared(size_t n)
+{
+	void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fatal_sys(EXIT_SYSTEM, "unable to map shared memory");
 	return p;
 }
 
@@ -569,7 +590,7 @@ run(void)
 	for (i = 0; i < o.n; i++) {
 		calls[i].fd = -1;
 		calls[i].due_us = t0 + (int64_t)o.ramp_ms * 1000 * i / o.n;
-		calls[i].sent_us = xmalloc(sizeof(int64_t) * (size_t)nchunks);
+		calls[i].sent_us = sent + (size_t)i * (size_t)nchunks;
 		heap_push(i);
 	}
 	for (;;) {
@@ -659,46 +680,38 @@ field(const char *s, size_t n, const char *key, const char **val)
 }
 
 /*
- * Every entry of stream key, in order, to fn(t_us, data, len): t_us is
- * the middle of the millisecond of the entry's id (Redis's clock at XADD).
+ * The entries of one stream in an XREAD reply (borrowed), in order, to
+ * fn(t_us, data, len): t_us is the middle of the millisecond of the
+ * entry's id (Redis's clock at XADD).  The last id goes into last.
  */
 static void
-scan_stream(redisContext *rc, const char *key,
-    void (*fn)(int64_t, const char *, size_t))
+entries(const redisReply *list, void (*fn)(int64_t, const char *, size_t),
+    char *last, size_t lastsz)
 {
-	char start[64] = "-";
-	redisReply *r, *ent, *f;
+	const redisReply *ent, *f;
 	size_t i, j;
 
-	for (;;) {
-		r = redisCommand(rc, "XRANGE %s %s + COUNT 1000", key, start);
-		if (r == NULL)
-			fatal(EXIT_SYSTEM, "redis: %s", rc->errstr);
-		if (r->type != REDIS_REPLY_ARRAY)
-			fatal(EXIT_SYSTEM, "redis: XRANGE %s: %s", key,
-			    r->type == REDIS_REPLY_ERROR ? r->str : "?");
-		if (r->elements == 0) {
-			freeReplyObject(r);
-			return;
-		}
-		for (i = 0; i < r->elements; i++) {
-			ent = r->element[i];
-			f = ent->element[1];
-			for (j = 0; j + 1 < f->elements; j += 2)
-				if (strcmp(f->element[j]->str, "data") == 0)
-					fn(strtoll(ent->element[0]->str, NULL,
-					    10) * 1000 + 500, f->element[j + 1]->str,
-					    f->element[j + 1]->len);
-		}
-		snprintf(start, sizeof start, "(%s",
-		    r->element[r->elements - 1]->element[0]->str);
-		freeReplyObject(r);
+	for (i = 0; i < list->elements; i++) {
+		ent = list->element[i];
+		f = ent->element[1];
+		for (j = 0; f && j + 1 < f->elements; j += 2)
+			if (strcmp(f->element[j]->str, "data") == 0)
+				fn(strtoll(ent->element[0]->str, NULL, 10) *
+				    1000 + 500, f->element[j + 1]->str,
+				    f->element[j + 1]->len);
+		snprintf(last, lastsz, "%s", ent->element[0]->str);
 	}
 }
 
-static int64_t *lat;
-static size_t nlat, lat_cap;
-static uint64_t frames;
+/* Filled by the reader, in shared memory. */
+static struct results {
+	volatile int done;	/* the callers are done (set by the parent) */
+	volatile int started;	/* calls that got past the handshake */
+	uint64_t frames;
+	size_t nlat, lat_cap;
+	int stops;
+} *res;
+static int64_t *lat;		/* shared, lat_cap entries */
 
 static void
 on_frame(int64_t t_us, const char *d, size_t n)
@@ -733,7 +746,7 @@ on_frame(int64_t t_us, const char *d, size_t n)
 	c->out_samples += ((uint64_t)len / 4 * 3 - (uint64_t)((len >= 2 &&
 	    v[len - 1] == '=') + (len >= 2 && v[len - 2] == '='))) / 2;
 	end = c->out_samples;
-	frames++;
+	res->frames++;
 	if (end == 0)
 		return;
 	chunk = (long)((end - 1) * (uint64_t)o.rate / (uint64_t)o.out_rate /
@@ -742,12 +755,8 @@ on_frame(int64_t t_us, const char *d, size_t n)
 		chunk = nchunks - 1;
 	if (c->sent_us[chunk] == 0)
 		return;
-	if (nlat == lat_cap) {
-		lat_cap = lat_cap ? 2 * lat_cap : 65536;
-		if ((lat = realloc(lat, lat_cap * sizeof *lat)) == NULL)
-			fatal_sys(EXIT_SYSTEM, "unable to allocate");
-	}
-	lat[nlat++] = t_us - c->sent_us[chunk];
+	if (res->nlat < res->lat_cap)
+		lat[res->nlat++] = t_us - c->sent_us[chunk];
 }
 
 static void
@@ -756,11 +765,77 @@ on_event(int64_t t_us, const char *d, size_t n)
 	const char *v;
 	long len, ci;
 
-	if (memmem(d, n, "\"event\":\"start\"", 15) == NULL ||
-	    (len = field(d, n, "\"interaction_id\":\"", &v)) < 0 ||
+	if ((len = field(d, n, "\"interaction_id\":\"", &v)) < 0 ||
 	    (ci = call_of(v, (size_t)len)) < 0)
 		return;
-	calls[ci].setup_us = t_us - calls[ci].connect_us;
+	if (memmem(d, n, "\"event\":\"start\"", 15) != NULL)
+		calls[ci].setup_us = t_us - calls[ci].connect_us;
+	else if (memmem(d, n, "\"event\":\"stop\"", 14) != NULL)
+		res->stops++;
+}
+
+/*
+ * The reader (a child process): consumes the frames as an ASR worker
+ * would, as they come, and trims what it has read, so Redis holds only
+ * the last moments of audio however many calls run.  Ends when the
+ * callers are done and every started call's stop event came, or 10 s
+ * after they are done.  It reads every 200 ms (not XREAD BLOCK, which
+ * would wake it, and Redis, for every frame); the latency comes from the
+ * entry ids, not from when they are read.
+ */
+static void
+reader(const char *host, int port)
+{
+	char aid[64] = "0-0", eid[64] = "0-0";
+	const char *argv[8];
+	redisContext *rc;
+	redisReply *r;
+	size_t i;
+	int idle = 0, argc, got;
+
+	if ((rc = redisConnect(host, port)) == NULL || rc->err)
+		fatal(EXIT_SYSTEM, "redis: %s", rc ? rc->errstr : "?");
+	for (;;) {
+		argc = 0;
+		argv[argc++] = "XREAD";
+		argv[argc++] = "COUNT";
+		argv[argc++] = "5000";
+		argv[argc++] = "STREAMS";
+		argv[argc++] = o.stream;
+		if (o.events)
+			argv[argc++] = o.events;
+		argv[argc++] = aid;
+		if (o.events)
+			argv[argc++] = eid;
+		r = redisCommandArgv(rc, argc, argv, NULL);
+		if (r == NULL)
+			fatal(EXIT_SYSTEM, "redis: %s", rc->errstr);
+		if (r->type == REDIS_REPLY_ERROR)
+			fatal(EXIT_SYSTEM, "redis: XREAD: %s", r->str);
+		got = 0;
+		for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+			const redisReply *k = r->element[i];
+
+			got += (int)k->element[1]->elements;
+			if (strcmp(k->element[0]->str, o.stream) == 0)
+				entries(k->element[1], on_frame, aid, sizeof aid);
+			else
+				entries(k->element[1], on_event, eid, sizeof eid);
+		}
+		freeReplyObject(r);
+		if (got) {
+			idle = 0;
+			freeReplyObject(redisCommand(rc, "XTRIM %s MINID ~ %s",
+			    o.stream, aid));
+		}
+		if (got >= 5000)
+			continue;
+		if (res->done && (res->stops >= res->started || ++idle >= 50))
+			break;
+		/* A read every 200 ms: a few commands a second, not one a frame. */
+		usleep(200000);
+	}
+	redisFree(rc);
 }
 
 static void
@@ -798,11 +873,11 @@ main(int argc, char **argv)
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
 	struct rusage ru;
 	struct rlimit rl;
-	redisContext *rc;
+	pid_t rpid = -1;
 	int64_t *hs, *setup;
 	size_t nhs = 0, nsetup = 0;
 	uint64_t want, lost = 0;
-	int ch, ok = 0, short_calls = 0, err, i, port;
+	int ch, ok = 0, short_calls = 0, err, i, port = 0, st;
 	double cpu;
 	char host[256];
 
@@ -837,8 +912,26 @@ main(int argc, char **argv)
 	chunk_samples = (long)o.rate * o.msg_ms / 1000;
 	nchunks = (long)o.secs * 1000 / o.msg_ms;
 	build_tails();
-	calls = xmalloc(sizeof *calls * (size_t)o.n);
+	calls = shared(sizeof *calls * (size_t)o.n);
 	heap = xmalloc(sizeof *heap * (size_t)o.n);
+	res = shared(sizeof *res);
+	if (o.redis) {
+		/* redis://host:port only: the bench's private server. */
+		if (sscanf(o.redis, "redis://%255[^:/]:%d", host, &port) != 2)
+			fatal(EXIT_USAGE, "-x: want redis://host:port");
+		/* Two frames a message at most (a short first, a last bit). */
+		res->lat_cap = (size_t)o.n * (size_t)(2 * nchunks + 2);
+		lat = shared(res->lat_cap * sizeof *lat);
+		sent = shared(sizeof(int64_t) * (size_t)o.n * (size_t)nchunks);
+		fflush(stdout);
+		if ((rpid = fork()) < 0)
+			fatal_sys(EXIT_SYSTEM, "fork");
+		if (rpid == 0) {
+			reader(host, port);
+			_exit(0);
+		}
+	} else
+		sent = xmalloc(sizeof(int64_t) * (size_t)o.n * (size_t)nchunks);
 
 	run();
 	getrusage(RUSAGE_SELF, &ru);
@@ -858,15 +951,11 @@ main(int argc, char **argv)
 	    msgs_sent ? cpu / (double)msgs_sent : 0,
 	    pct_ms(hs, nhs, 0.5), pct_ms(hs, nhs, 0.99));
 	if (o.redis) {
-		/* redis://host:port only: the bench's private server. */
-		if (sscanf(o.redis, "redis://%255[^:/]:%d", host, &port) != 2)
-			fatal(EXIT_USAGE, "-x: want redis://host:port");
-		if ((rc = redisConnect(host, port)) == NULL || rc->err)
-			fatal(EXIT_SYSTEM, "redis: %s", rc ? rc->errstr : "?");
-		scan_stream(rc, o.stream, on_frame);
-		if (o.events)
-			scan_stream(rc, o.events, on_event);
-		redisFree(rc);
+		res->started = (int)nhs;
+		res->done = 1;
+		if (waitpid(rpid, &st, 0) < 0 || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			fatal(EXIT_SYSTEM, "the Redis reader failed");
 		setup = xmalloc(sizeof *setup * (size_t)o.n);
 		for (i = 0; i < o.n; i++) {
 			want = ((uint64_t)nchunks * (uint64_t)chunk_samples *
@@ -883,9 +972,9 @@ main(int argc, char **argv)
 		printf(" frames=%llu lost_samples=%llu short_calls=%d "
 		    "lat_p50_ms=%.2f lat_p99_ms=%.2f lat_max_ms=%.2f "
 		    "setup_p50_ms=%.1f setup_p99_ms=%.1f setup_max_ms=%.1f",
-		    (unsigned long long)frames, (unsigned long long)lost,
-		    short_calls, pct_ms(lat, nlat, 0.5), pct_ms(lat, nlat, 0.99),
-		    pct_ms(lat, nlat, 1), pct_ms(setup, nsetup, 0.5),
+		    (unsigned long long)res->frames, (unsigned long long)lost,
+		    short_calls, pct_ms(lat, res->nlat, 0.5),
+		    pct_ms(lat, res->nlat, 0.99), pct_ms(lat, res->nlat, 1), pct_ms(setup, nsetup, 0.5),
 		    pct_ms(setup, nsetup, 0.99), pct_ms(setup, nsetup, 1));
 	}
 	printf("\n");
