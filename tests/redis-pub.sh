@@ -289,10 +289,11 @@ expect_match "restart: the reconnect is logged" \
     "^redis-pub: info: redis connected addr=127.0.0.1:$P3 db=0 after_ms=[0-9]+ attempts=[0-9]+$" "$(cat "$T/rs.err")"
 
 # --- backlog overflow: oldest dropped, counted, logged -------------------------
-# -B 1 holds 50 frames of 20 ms; 120 arrive before Redis does.
+# -B 1 holds 50 frames of 20 ms; 120 arrive before Redis does.  -a 0:
+# head's writes pause anywhere, and this counts frames of exactly 20 ms.
 P4=$(freeport)
 mkfifo "$T/oin"
-redis-pub -u "redis://127.0.0.1:$P4" -m xadd -i of -B 1 -W 60 <"$T/oin" 2>"$T/of.err" &
+redis-pub -u "redis://127.0.0.1:$P4" -m xadd -i of -B 1 -W 60 -a 0 <"$T/oin" 2>"$T/of.err" &
 OF=$!
 track $OF
 head -c $((120 * 960)) "$T/r.pcm" >"$T/oin"

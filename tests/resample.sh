@@ -67,7 +67,7 @@ for q in medium fir speex best; do
 	done
 done
 
-## The default (medium), fir and speex keep 3.1 kHz at 80 dB or better.
+## medium, fir (the default) and speex keep 3.1 kHz at 80 dB or better.
 for q in medium fir speex; do
 	r=$(tone -r 8000 -f 3100 -n 8000 | resample -q $q -i 8000 | snr -r 24000 -f 3100 -s 30)
 	if at_least "$(echo "$r" | field snr)" 80; then
@@ -199,9 +199,25 @@ expect "no input rate" "100|resample: fatal: no input rate: give -i or set SAMPL
 run resample -i 8000 extra </dev/null
 expect "operand" "100|$U" "$rc|$err"
 run resample -q fir -i 192000 -o 191999 </dev/null
-expect "fir refuses a ratio it cannot do" "100|resample: fatal: quality fir cannot convert 192000 to 191999: rates whose ratio needs more than 1024 phases" "$rc|$err"
+expect "fir falls back to medium for a ratio it cannot do" "0|resample: info: quality fir cannot convert 192000 to 191999 (rates whose ratio needs more than 1024 phases): medium instead" "$rc|$err"
+tone -r 44099 -f 1000 -n 44099 >"$T/odd-rate"
+resample -i 44099 <"$T/odd-rate" >"$T/dflt" 2>/dev/null
+resample -q medium -i 44099 <"$T/odd-rate" >"$T/med"
+if cmp -s "$T/dflt" "$T/med"; then pass "default at 44099 -> 24000: medium's output"
+else fail "default at 44099 -> 24000: medium's output" "differs"; fi
+resample -i 8000 <"$T/t8" >"$T/dflt"
+resample -q fir -i 8000 <"$T/t8" >"$T/fir"
+if cmp -s "$T/dflt" "$T/fir"; then pass "default at 8000 -> 24000: fir's output"
+else fail "default at 8000 -> 24000: fir's output" "differs"; fi
+run resample -q speex -i 8000 -o 8000 </dev/null
+expect "same rate: no engine, nothing logged" "0|" "$rc|$err"
 run resample -h
 expect "-h: usage on stderr (stdout is PCM), exit 100" "100||$U" "$rc|$out|$err"
+run resample --help
+expect "--help: usage and the options on stdout, exit 0" "0|$U|5|" "$rc|$(head -n 1 <<<"$out")|$(wc -l <<<"$out")|$err"
+expect_match "--help names every option" "-i rate.*-o rate.*-q quality" "$(tr '\n' ' ' <<<"$out")"
+run resample --version
+expect_match "--version: the version, exit 0" "^0\|resample [^ ]+\|$" "$rc|$out|$err"
 syn=$(mandoc -Tascii "$TOP/man/resample.1" | col -b | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
 expect "usage line is the man page SYNOPSIS" "$U" "usage: $syn"
 

@@ -414,8 +414,15 @@ if command -v exotel-replay >/dev/null; then
 	wait_for 10 sh -c "[ \$(redis-cli -p $REDIS_PORT pubsub numpat) = 1 ]"
 	timeout -k 5 60 exotel-replay -q -x 0 "ws://127.0.0.1:$cport/v1/ingest" \
 	    "$FIXTURES/twilio-stream1.ndjson" >/dev/null 2>&1
-	wait_for 30 sh -c "[ \$(grep -c '^{\"interaction_id\"' '$T/cfg.sub') = 616 ]"
-	expect ".env.local configures the pipeline (channel template, Redis)" 616 \
+	# All 12.32 s of audio (295680 samples at 24 kHz), however it was cut
+	# into frames (redis-pub -a), each on the templated channel.
+	cfg_samples() {
+		grep '^{"interaction_id"' "$T/cfg.sub" |
+		    jq -s 'map(.audio | length / 4 * 3 / 2 | floor) | add' | grep -qx 295680
+	}
+	wait_for 30 cfg_samples
+	expect ".env.local configures the pipeline (channel template, Redis)" \
+	    "$(grep -c '^{"interaction_id"' "$T/cfg.sub")" \
 	    "$(grep -c "^cfg:AC64f4d8c1481c0a5ac9cdbe997bfbcf58:$CALL\$" "$T/cfg.sub")"
 fi
 kill -TERM "$IPID"

@@ -36,11 +36,21 @@ frames_pcm() {
 	grep "^$2 " "$1" | cut -d' ' -f2- | jq -r .audio |
 	    while read -r a; do printf '%s' "$a" | base64 -d; done
 }
-seqs_ok() {	# FILE CHANNEL: "ok N" when seq is 0..N-1 and timestamps follow
-	grep "^$2 " "$1" | cut -d' ' -f2- | jq -s -r '
-	    if (map(.seq) == [range(length)]) and
-	       (map(.timestamp_ms) == ([range(length)] | map(. * 20))) then
-	    "ok \(length)" else "holes" end'
+# seqs_ok FILE CHANNEL: "ok SAMPLES" when seq is 0..N-1, every frame holds
+# at most 20 ms (480 samples) and its timestamp_ms is the samples before it
+# x 1000 / 24000 (frames end where the input pauses: redis-pub(1)).
+seqs_ok() {
+	grep "^$2 " "$1" | cut -d' ' -f2- | frames_ok
+}
+frames_ok() {	# JSON frames on stdin, in order
+	jq -s -r '
+	    def samples: (.audio | length) as $l | (($l / 4 * 3) -
+		(if (.audio | endswith("==")) then 2 elif (.audio | endswith("="))
+		then 1 else 0 end)) / 2;
+	    map(samples) as $s | [foreach $s[] as $x (0; . + $x)] as $cum |
+	    if (map(.seq) == [range(length)]) and all($s[]; . <= 480) and
+	       (map(.timestamp_ms) == ([0] + $cum[:-1] | map(. * 1000 / 24000 | floor)))
+	    then "ok \($cum[-1] // 0)" else "holes" end'
 }
 # snr_sox REF GOT (24 kHz PCM16LE): SNR in dB of GOT against REF, by sox.
 snr_sox() {
@@ -59,8 +69,8 @@ subscribe "$T/alone" audio:CA3ae75ffe1c5d8847e478556c07d07103 calls:events
 run ingest-call <"$FIXTURES/twilio-stream1.ndjson"
 finished $SUB_PID
 expect "ingest-call alone: exit 0, nothing on stdout" "0 " "$rc $out"
-expect "ingest-call alone: every frame published" 616 \
-    "$(grep -c '^audio:CA3ae75ffe1c5d8847e478556c07d07103 ' "$T/alone")"
+expect "ingest-call alone: every sample published (616 x 20 ms)" "ok 295680" \
+    "$(seqs_ok "$T/alone" audio:CA3ae75ffe1c5d8847e478556c07d07103)"
 # The resampler is resample's fir unless RESAMPLE_QUALITY names another:
 # the call's audio in Redis is byte for byte that tool's output.
 exotel-decode <"$FIXTURES/twilio-stream1.ndjson" 2>/dev/null >"$T/alone.8k"
@@ -97,8 +107,8 @@ subscribe "$T/fx" "audio:$ID" calls:events
 run exotel-replay -q -x 0 "$URL" "$FIXTURES/twilio-stream1.ndjson"
 expect "fixture: replay exits 0" "0" "$rc"
 finished $SUB_PID
-expect "fixture: every frame, seq and timestamps without holes" "ok 616" "$(seqs_ok "$T/fx" "audio:$ID")"
-expect "fixture: start then stop (callended or stopped), totals" "start stop 616" \
+expect "fixture: every sample, seq and timestamps without holes" "ok 295680" "$(seqs_ok "$T/fx" "audio:$ID")"
+expect "fixture: start then stop (callended or stopped), totals" "start stop $(grep -c "^audio:$ID " "$T/fx")" \
     "$(grep '^calls:events ' "$T/fx" | cut -d' ' -f2- | jq -r .event | tr '\n' ' ')$(grep '^calls:events ' "$T/fx" | tail -n 1 | cut -d' ' -f2- | jq -r .frames)"
 frames_pcm "$T/fx" "audio:$ID" >"$T/fx.pcm"
 exotel-decode <"$FIXTURES/twilio-stream1.ndjson" 2>/dev/null |
@@ -123,8 +133,8 @@ for case in 8000:pcm 16000:pcm 24000:pcm 8000:mulaw; do
 	    "$URL?sample-rate=$rate" "$input"
 	finished $SUB_PID
 	expect "$id: replay exits 0" 0 "$rc"
-	# 1 s of audio = 50 frames of 20 ms at 24 kHz.
-	expect "$id: 50 frames, seq and timestamps without holes" "ok 50" "$(seqs_ok "$T/$id" "audio:$id")"
+	# 1 s of audio = 24000 samples at 24 kHz.
+	expect "$id: 1 s of audio, seq and timestamps without holes" "ok 24000" "$(seqs_ok "$T/$id" "audio:$id")"
 	expect "$id: frames name the call, tenant, 24 kHz pcm16" "$id acme 24000 pcm16" \
 	    "$(grep "^audio:$id " "$T/$id" | cut -d' ' -f2- | jq -r '"\(.interaction_id) \(.tenant_id) \(.sample_rate) \(.encoding)"' | sort -u)"
 	r=$(frames_pcm "$T/$id" "audio:$id" | snr -r 24000 -f 440,1000 -a 0.3 -s 30)
@@ -147,7 +157,7 @@ finished $SUB_PID
 expect "native: replay exits 0" 0 "$rc"
 expect "native: started, then an ack every 50 frames" '{"event":"started"}
 {"event":"ack","seq":50}' "$out"
-expect "native: 50 frames in Redis" "ok 50" "$(seqs_ok "$T/nat" audio:nat-1)"
+expect "native: 1 s of audio in Redis" "ok 24000" "$(seqs_ok "$T/nat" audio:nat-1)"
 r=$(frames_pcm "$T/nat" audio:nat-1 | snr -r 24000 -f 440,1000 -a 0.3 -s 30)
 if at_least "$(sed 's/.*snr=\([-0-9.]*\).*/\1/' <<<"$r")" 50; then pass "native: audio is the tone at 24 kHz"
 else fail "native: audio is the tone at 24 kHz" "$r"; fi
@@ -163,8 +173,8 @@ finished $SUB_PID
 stop_ev=$(grep '^calls:events .*"stop"' "$T/drop" | cut -d' ' -f2-)
 expect "drop: stop published with reason disconnected" "disconnected" "$(jq -r .reason <<<"$stop_ev")"
 n=$(grep -c '^audio:drop-1 ' "$T/drop")
-expect "drop: frames without holes, as many as the stop says" "ok $n $n" \
-    "$(seqs_ok "$T/drop" audio:drop-1) $(jq -r .frames <<<"$stop_ev")"
+expect "drop: frames without holes, as many as the stop says" "ok $n" \
+    "$(seqs_ok "$T/drop" audio:drop-1 | cut -d' ' -f1) $(jq -r .frames <<<"$stop_ev")"
 expect "drop: some audio and less than all of it" 1 "$(( n > 0 && n < 250 ))"
 expect_match "drop: ws-accept logs 1006" "ended .* status=0 close=1006" "$(cat "$WSA_LOG")"
 expect_clean "after the calls"
@@ -191,7 +201,7 @@ run exotel-replay -q -x 0 -C "$T/cert.pem" -F pcm -r 8000 -i tls-1 \
     "wss://localhost:$WSA_PORT/v1/ingest" "$T/gen-8000-pcm.pcm"
 finished $SUB_PID
 expect "TLS: wss call exits 0" 0 "$rc"
-expect "TLS: 50 frames in Redis" "ok 50" "$(seqs_ok "$T/tls" audio:tls-1)"
+expect "TLS: 1 s of audio in Redis" "ok 24000" "$(seqs_ok "$T/tls" audio:tls-1)"
 run exotel-replay -q -x 0 -F pcm -r 8000 -i tls-2 "ws://localhost:$WSA_PORT/v1/ingest" "$T/gen-8000-pcm.pcm"
 expect "TLS: plain ws:// to the TLS port fails" 1 "$(( rc != 0 ))"
 expect_clean "TLS"
@@ -204,12 +214,14 @@ tone -r 8000 -f 440 -a 0.3 -n 80000 >"$T/ten.pcm"
 rcli del calls:events >/dev/null
 run exotel-replay -q -x 1 -n 50 -t 60 -F pcm -r 8000 -i many "ws://127.0.0.1:$WSA_PORT/v1/ingest" "$T/ten.pcm"
 expect "50 calls: all streamed and closed normally" 0 "$rc"
-lens=$(for k in $(seq 0 49); do rcli xlen "audio:many-$k"; done | sort -u)
-expect "50 calls: 500 frames each in Redis" 500 "$lens"
-last=$(for k in $(seq 0 49); do rcli xrevrange "audio:many-$k" + - COUNT 1 | sed -n 3p | jq -r .seq; done | sort -u)
-expect "50 calls: last seq 499 everywhere" 499 "$last"
+# 10 s live: a first frame 2.5 ms short (the resampler's look-ahead), then
+# a frame per message, and the last 2.5 ms at the end: 501 frames.
+got=$(for k in $(seq 0 49); do
+	echo "$(rcli xrange "audio:many-$k" - + | grep '^{' | frames_ok) $(rcli xlen "audio:many-$k")"
+done | sort -u)
+expect "50 calls: 10 s of audio each in Redis, seq and timestamps without holes" "ok 240000 501" "$got"
 stops=$(rcli xrange calls:events - + | grep '"event":"stop"' | jq -r '"\(.reason) \(.frames) \(.dropped)"' | sort | uniq -c | sed 's/^ *//')
-expect "50 calls: 50 stops, nothing dropped" "50 callended 500 0" "$stops"
+expect "50 calls: 50 stops, nothing dropped" "50 callended 501 0" "$stops"
 expect_clean "50 calls"
 stop_wsa
 expect "ws-accept exits 0 on SIGTERM" 0 "$?"

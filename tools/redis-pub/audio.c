@@ -9,7 +9,7 @@
 #include "msg.h"
 
 /* Queue the frame being filled, len bytes of it. */
-static void
+void
 push_frame(struct call *c, size_t len)
 {
 	struct entry *e = c->cur;

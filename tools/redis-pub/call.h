@@ -44,6 +44,7 @@ struct call {
 	unsigned long drop_warned;	/* connects + 1 when the drop was logged */
 	struct entry *cur;	/* the frame being filled; owned */
 	size_t frame_bytes, cur_len;
+	size_t early_bytes;	/* -a: a frame may end this much short (frames.c) */
 	uint64_t seq, samples;
 	int in_eof, odd_byte, read_error;
 	int finished;		/* stop queued: nothing more will be added */
@@ -72,5 +73,9 @@ void finish(struct call *c);
 /* audio.c: PCM into frames */
 void add_pcm(struct call *c, const unsigned char *s, size_t n);
 void end_input(struct call *c, int64_t now);
+void push_frame(struct call *c, size_t len);
+
+/* frames.c: at a pause in the input, end a frame that is nearly full */
+void frame_cut_at_pause(struct call *c);
 
 #endif

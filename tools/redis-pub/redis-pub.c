@@ -38,7 +38,7 @@
 #include "pub.h"
 #include "url.h"
 
-#define USAGE "redis-pub [-v] [-B seconds] [-c channel] [-d ms] [-E fd] " \
+#define USAGE "redis-pub [-v] [-a ms] [-B seconds] [-c channel] [-d ms] [-E fd] " \
 	"[-e events-channel] [-f json | raw] [-i interaction-id] [-M maxlen] " \
 	"[-m publish | spublish | xadd] [-r rate] [-T timeout-ms] " \
 	"[-t tenant-id] [-u url] [-W seconds]"
@@ -90,6 +90,8 @@ read_stdin(struct call *c, int64_t now)
 	n = read_retry(0, chunk, want);
 	if (n > 0) {
 		add_pcm(c, chunk, (size_t)n);
+		if ((size_t)n < want)	/* the input pauses here */
+			frame_cut_at_pause(c);
 		return;
 	}
 	if (n < 0) {
@@ -305,7 +307,7 @@ main(int argc, char *argv[])
 {
 	static const char *const modes[] = { "publish", "spublish", "xadd", NULL };
 	static const char *const formats[] = { "json", "raw", NULL };
-	const char *o_B = NULL, *o_d = NULL, *o_E = NULL, *o_M = NULL;
+	const char *o_a = NULL, *o_B = NULL, *o_d = NULL, *o_E = NULL, *o_M = NULL;
 	const char *o_r = NULL, *o_T = NULL, *o_W = NULL, *o_c = NULL;
 	const char *o_e = NULL, *o_f = NULL, *o_m = NULL, *o_u = NULL;
 	const char *urls, *why;
@@ -318,8 +320,11 @@ main(int argc, char *argv[])
 
 	msg_init(argv[0]);
 	memset(&c, 0, sizeof c);
-	while ((ch = getopt(argc, argv, "B:c:d:E:e:f:hi:M:m:r:T:t:u:vW:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:B:c:d:E:e:f:hi:M:m:r:T:t:u:vW:")) != -1) {
 		switch (ch) {
+		case 'a':
+			o_a = optarg;
+			break;
 		case 'B':
 			o_B = optarg;
 			break;
@@ -379,6 +384,9 @@ main(int argc, char *argv[])
 		fatal(EXIT_USAGE, "frames of %lld ms at %u Hz are not whole "
 		    "samples", ms, c.p.rate);
 	c.frame_bytes = (size_t)(c.p.rate * ms / 1000 * 2);
+	/* Default 6 ms: the look-ahead of resample's fir, speex and medium. */
+	c.early_bytes = (size_t)(setting("-a", o_a, "FRAME_EARLY_MS", 0, ms - 1,
+	    6) * c.p.rate / 1000 * 2);
 	backlog_s = setting("-B", o_B, "BACKLOG_SECONDS", 1, 3600, 10);
 	c.wait_s = (int)setting("-W", o_W, "REDIS_WAIT_SECONDS", 1, 3600, 10);
 	c.p.maxlen = setting("-M", o_M, "STREAM_MAXLEN", 1, 1000000000, 10000);

@@ -7,9 +7,11 @@
  * output sample k is the input signal at time k / out (the converter's
  * delay is not a shift of the output, only a hold-back of the last few
  * milliseconds until more input or EOF arrives).  Same rate in and out is
- * a byte-for-byte copy.  Engines: libsamplerate (src.c, the default, at
- * SRC_SINC_MEDIUM_QUALITY), our polyphase FIR (fir.c, -q fir) or
- * speexdsp's resampler (spx.c, -q speex).
+ * a byte-for-byte copy.  Engines: our polyphase FIR (fir.c, the default:
+ * the cheapest at telephone-band quality), libsamplerate (src.c, -q best,
+ * medium, fastest) or speexdsp's resampler (spx.c, -q speex).  A pair of
+ * rates fir cannot do (a ratio that needs more than 1024 phases) falls
+ * back to medium, so any caller's rate works without the caller choosing.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -22,9 +24,15 @@
 #include "msg.h"
 #include "num.h"
 #include "pcm.h"
+#include "setting.h"
 #include "sink.h"
 
 #define USAGE "resample [-i rate] [-o rate] [-q best|medium|fastest|fir|speex]"
+#define HELP \
+	"  -i rate     input sample rate in Hz (SAMPLE_RATE)\n" \
+	"  -o rate     output sample rate in Hz (RESAMPLE_RATE), default 24000\n" \
+	"  -q quality  fir (default; medium for rates it cannot do), medium,\n" \
+	"              best, fastest or speex (RESAMPLE_QUALITY)\n"
 
 /* Bytes per read: what arrives is converted at once, whatever its size. */
 #define READ_BYTES 32768
@@ -44,6 +52,34 @@ parse_quality(const char *s)
 			return (enum quality)i;
 	fatal(EXIT_USAGE, "invalid quality: %s (want best, medium, fastest, "
 	    "fir or speex)", s);
+}
+
+/*
+ * The converter of quality *q from in to out (the caller owns it).  fir
+ * falls back to medium for a pair it cannot do (*q says which it is);
+ * any other quality that cannot do the pair is a usage error.
+ */
+static struct conv *
+conv_open(enum quality *q, long in, long out)
+{
+	struct conv *c;
+	const char *why;
+
+	if (*q == Q_FIR) {
+		if ((c = fir_conv_new(in, out, &why)) != NULL)
+			return c;
+		info("quality fir cannot convert %ld to %ld (%s): medium "
+		    "instead", in, out, why);
+		*q = Q_MEDIUM;
+	}
+	if (*q == Q_SPEEX)
+		c = spx_conv_new(in, out, &why);
+	else
+		c = src_conv_new(*q, in, out, &why);
+	if (c == NULL)
+		fatal(EXIT_USAGE, "quality %s cannot convert %ld to %ld: %s",
+		    qname[*q], in, out, why);
+	return c;
 }
 
 /*
@@ -86,7 +122,7 @@ main(int argc, char **argv)
 {
 	static struct sink sk;
 	static uint8_t buf[READ_BYTES];
-	const char *v, *why;
+	const char *v;
 	long in = 0, out = 0;
 	enum quality q = Q_UNSET;
 	struct conv *c = NULL;
@@ -95,6 +131,7 @@ main(int argc, char **argv)
 	int ch;
 
 	msg_init(argv[0]);
+	std_options(argc, argv, USAGE, HELP);
 	while ((ch = getopt(argc, argv, "hi:o:q:")) != -1) {
 		switch (ch) {
 		case 'i':
@@ -122,7 +159,7 @@ main(int argc, char **argv)
 	if (q == Q_UNSET && (v = env_get("RESAMPLE_QUALITY")) != NULL)
 		q = parse_quality(v);
 	if (q == Q_UNSET)
-		q = Q_MEDIUM;
+		q = Q_FIR;
 	if (optind != argc)
 		usage_exit(USAGE);
 	if (in == 0)
@@ -132,15 +169,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sink_init(&sk, 1);
 	if (in != out) {
-		if (q == Q_FIR)
-			c = fir_conv_new(in, out, &why);
-		else if (q == Q_SPEEX)
-			c = spx_conv_new(in, out, &why);
-		else
-			c = src_conv_new(q, in, out, &why);
-		if (c == NULL)
-			fatal(EXIT_USAGE, "quality %s cannot convert %ld to "
-			    "%ld: %s", qname[q], in, out, why);
+		c = conv_open(&q, in, out);
 		debug("in=%ld out=%ld quality=%s hold_ms=%.2f", in, out,
 		    qname[q], c->ops->delay(c) * 1000 / in);
 	}

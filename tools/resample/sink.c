@@ -39,16 +39,25 @@ room(const struct sink *sk, uint64_t n)
 void
 sink_put(struct sink *sk, const int16_t *s, size_t n)
 {
-	size_t i;
+	size_t i, k;
+	uint8_t *b;
 
 	n = room(sk, n);
-	for (i = 0; i < n; i++) {
-		if (sk->used + 2 > sizeof sk->buf)
-			sink_flush(sk);
-		le16_put(sk->buf + sk->used, s[i]);
-		sk->used += 2;
-	}
 	sk->emitted += n;
+	while (n > 0) {
+		if (sk->used == sizeof sk->buf)
+			sink_flush(sk);
+		/* As many as fit, in one loop without a test per sample. */
+		k = (sizeof sk->buf - sk->used) / 2;
+		if (k > n)
+			k = n;
+		b = sk->buf + sk->used;
+		for (i = 0; i < k; i++)
+			le16_put(b + 2 * i, s[i]);
+		sk->used += 2 * k;
+		s += k;
+		n -= k;
+	}
 }
 
 void
