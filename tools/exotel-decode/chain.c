@@ -144,16 +144,22 @@ chain_start(struct chain *ch, char *const *argv, const struct call *c,
 	return 0;
 }
 
-int
-chain_wait(struct chain *ch)
+void
+chain_close(struct chain *ch)
 {
-	int ws;
-
 	if (ch->pcm >= 0)
 		close(ch->pcm);
 	if (ch->ev >= 0)
 		close(ch->ev);
 	ch->pcm = ch->ev = -1;
+}
+
+int
+chain_wait(struct chain *ch)
+{
+	int ws;
+
+	chain_close(ch);
 	while (waitpid(ch->pid, &ws, 0) < 0)
 		if (errno != EINTR)
 			fatal_sys(EXIT_SYSTEM, "unable to wait for pid %ld",

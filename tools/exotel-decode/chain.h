@@ -28,6 +28,9 @@ int chain_start(struct chain *ch, char *const *argv, const struct call *c,
     int track, int codec, unsigned rate, int ev_to, const char *start_line,
     size_t n);
 
+/* Close our ends: the child sees EOF on both pipes. */
+void chain_close(struct chain *ch);
+
 /* Close our ends, wait for the child; returns its status as the table says. */
 int chain_wait(struct chain *ch);
 

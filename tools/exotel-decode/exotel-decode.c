@@ -74,7 +74,7 @@ static const char help[] =
 #define NOTSTREAM_BYTES 65536
 #define SAY_LIMIT 100		/* lines of one kind before we go quiet */
 #define PENDING_MAX 16		/* events held for a track not yet open */
-#define TIMING_RUN 5		/* chunks in a row that disagree: say so */
+#define TIMING_RUN 3		/* chunks in a row that disagree: say so */
 #define DIGIT_MAX 16		/* bytes of a dtmf digit */
 #define NAME_MAX_ 256		/* bytes of a mark name's JSON text */
 #define KINDS_MAX 16		/* unknown event kinds remembered */
@@ -417,16 +417,22 @@ end_stream(struct decoder *d, const char *reason)
 		metrics_add("ingest_decode_late_total", (double)st.late);
 		if (!d->o.prog)
 			d->wav_bytes += tr->out.bytes;
-		else {
-			status = chain_wait(&tr->ch);
-			if (status != 0) {
-				info("child track=%s status=%d",
-				    track_names[t], status);
-				if (d->status == 0)
-					d->status = status;
-			}
-			out_free(&tr->out);
+		else
+			chain_close(&tr->ch);
+	}
+	/* Every child has its EOF first: they finish side by side. */
+	for (t = 0; t < T_NTRACKS && d->o.prog; t++) {
+		tr = &d->tr[t];
+		if (!tr->open)
+			continue;
+		status = chain_wait(&tr->ch);
+		if (status != 0) {
+			info("child track=%s status=%d", track_names[t],
+			    status);
+			if (d->status == 0)
+				d->status = status;
 		}
+		out_free(&tr->out);
 	}
 	if (d->ignored)
 		info("ignored track=%s bytes=%llu (-t %s)",
@@ -475,7 +481,8 @@ start(struct decoder *d, jv msg, unsigned long line)
 }
 
 /*
- * The timing check: a chunk of n samples at ts after the previous one.
+ * The timing check, before a chunk of n samples at ts is placed: the
+ * step from the previous chunk's timestamp against that chunk's length.
  * When chunk lengths and timestamp steps disagree TIMING_RUN times in a
  * row, the rate or codec in force is wrong: said once, and the track's
  * chunks go in arrival order from then on (rather than be taken for
@@ -487,9 +494,9 @@ check_timing(struct decoder *d, struct track *tr, long long ts, size_t n,
 {
 	long long step, len_ms;
 
-	if (ts < 0 || tr->tl.free_run)
+	if (ts < 0 || tr->tl.free_run || ts <= tr->prev_ts)
 		return;
-	if (tr->prev_ts >= 0 && ts > tr->prev_ts) {
+	if (tr->prev_ts >= 0) {
 		step = ts - tr->prev_ts;
 		len_ms = (long long)tr->prev_n * 1000 / d->call.rate;
 		if (llabs(len_ms - step) * 4 > step && llabs(len_ms - step) >= 2)
@@ -571,6 +578,7 @@ media(struct decoder *d, int t, const char *b64, size_t len, long long ts,
 			ns = (size_t)n;
 		}
 	}
+	check_timing(d, tr, ts, ns, line);
 	tl_place(&tr->tl, ts, chunk, ns, &pl);
 	if (pl.verdict == TL_DUPLICATE || pl.verdict == TL_LATE) {
 		if (!bad)
@@ -584,7 +592,6 @@ media(struct decoder *d, int t, const char *b64, size_t len, long long ts,
 			    ts >= 0 ? ts : chunk);
 		return 0;
 	}
-	check_timing(d, tr, ts, ns, line);
 	if (tr->gone) {
 		if (!bad)
 			tr->dropped[D_READER_GONE] += (size_t)n;
