@@ -373,6 +373,10 @@ end_stream(struct decoder *d, const char *reason)
 			continue;
 		if (!tr->gone && out_flush(&tr->out) < 0)
 			write_failed(d, tr);
+		/* What the reader's going lost in our buffer, in input bytes. */
+		if (tr->gone)
+			tr->dropped[D_READER_GONE] += (tr->out.bytes -
+			    tr->out.written) / (tr->codec == C_PCM16 ? 1 : 2);
 		memset(&st, 0, sizeof st);
 		st.chunks = tr->tl.chunks;
 		st.samples = tr->out.written / 2;
@@ -394,8 +398,8 @@ end_stream(struct decoder *d, const char *reason)
 		/* Bytes of the input codec: two a sample for PCM16. */
 		st.dropped_ms = st.dropped_ms /
 		    (tr->codec == C_PCM16 ? 2 : 1) * 1000 / d->call.rate;
-		if (!tr->gone)
-			ev_emit(tr->ev, ev_stop(&d->call, t, reason, &st), 1);
+		/* A child that closed its stdin may still read events. */
+		ev_emit(tr->ev, ev_stop(&d->call, t, reason, &st), 1);
 		if (tr->ev->dropped)
 			warnx_("events-dropped count=%lu track=%s",
 			    tr->ev->dropped, track_names[t]);
@@ -599,12 +603,10 @@ media(struct decoder *d, int t, const char *b64, size_t len, long long ts,
 	}
 	if (pl.silence && out_silence(&tr->out, pl.silence * 2) < 0)
 		write_failed(d, tr);
+	/* Bytes queued but never written are counted at the stop. */
 	if (!tr->gone && (bad ? out_silence(&tr->out, ns * 2) :
-	    out_pcm(&tr->out, pcm, ns * 2)) < 0) {
+	    out_pcm(&tr->out, pcm, ns * 2)) < 0)
 		write_failed(d, tr);
-		if (!bad)
-			tr->dropped[D_READER_GONE] += (size_t)n;
-	}
 	if (pl.jumped && say(d, W_JUMP))
 		warnx_("jump line=%lu track=%s skipped_ms=%llu (over the -g "
 		    "limit, not filled)", line, track_names[t],

@@ -179,17 +179,17 @@ field(jv v, const char *name, int id, unsigned long line)
 		return jv_string("");
 	}
 	n = (size_t)jv_string_length_bytes(jv_copy(v));
-	if (n <= FIELD_MAX && !has_control(jv_string_value(v), n))
+	if (jdumplen(v) <= FIELD_MAX && !has_control(jv_string_value(v), n))
 		return v;
 	jv_free(v);
 	if (id) {
 		snprintf(why, sizeof why, "bad-field line=%lu field=%s "
-		    "bytes=%zu (an id must be at most %d bytes, without "
-		    "control characters)", line, name, n, FIELD_MAX);
+		    "bytes=%zu (an id must be at most %d bytes of JSON, "
+		    "without control characters)", line, name, n, FIELD_MAX);
 		return jv_invalid();
 	}
-	warnx_("bad-field line=%lu field=%s bytes=%zu (over %d bytes or "
-	    "control characters: cleared)", line, name, n, FIELD_MAX);
+	warnx_("bad-field line=%lu field=%s bytes=%zu (over %d bytes of JSON "
+	    "or control characters: cleared)", line, name, n, FIELD_MAX);
 	return jv_string("");
 }
 
