@@ -27,6 +27,10 @@ LIBS_resample = -lsamplerate -lspeexdsp -lm
 LIBS_redis-pub = -lhiredis -ljq
 LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq -lev
 LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
+# exotel-decode's fuzz target (fuzz/exotel-decode.c; `make fuzz`): what it
+# links besides lib/*.c.
+FUZZ_SRC_exotel-decode = $(filter-out tools/exotel-decode/exotel-decode.c,$(wildcard tools/exotel-decode/*.c))
+FUZZ_LIBS_exotel-decode = -ljq -lm
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)

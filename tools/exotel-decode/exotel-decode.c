@@ -685,34 +685,6 @@ media_jv(struct decoder *d, jv msg, unsigned long line)
 	jv_free(m);
 }
 
-/*
- * A string member k of o (borrowed) for an event: numbers as their text,
- * at most max bytes of JSON text, no control characters.  Owned, or
- * jv_invalid() when there is none fit to pass on.
- */
-static jv
-event_text(jv o, const char *k, size_t max)
-{
-	jv v = jget(o, k);
-	const char *s;
-	size_t i, n;
-
-	if (jv_get_kind(v) == JV_KIND_NUMBER)
-		v = jv_dump_string(v, 0);
-	if (jv_get_kind(v) != JV_KIND_STRING || jdumplen(v) > max) {
-		jv_free(v);
-		return jv_invalid();
-	}
-	s = jv_string_value(v);
-	n = (size_t)jv_string_length_bytes(jv_copy(v));
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			jv_free(v);
-			return jv_invalid();
-		}
-	return v;
-}
-
 /* The position of track t's clock, in ms, for an event. */
 static unsigned long long
 event_ms(struct decoder *d, int t)
@@ -729,7 +701,7 @@ marker(struct decoder *d, jv msg, int dtmf, unsigned long line)
 	long long ms;
 	int t = track_in(o);
 
-	v = event_text(o, dtmf ? "digit" : "name", dtmf ? DIGIT_MAX :
+	v = jtext(o, dtmf ? "digit" : "name", dtmf ? DIGIT_MAX :
 	    NAME_MAX_);
 	if (!jv_is_valid(v) || t < 0) {
 		jv_free(v);

@@ -63,3 +63,26 @@ jdumplen(jv v)
 
 	return n;
 }
+
+jv
+jtext(jv o, const char *k, size_t max)
+{
+	jv v = jget(o, k);
+	const char *s;
+	size_t i, n;
+
+	if (jv_get_kind(v) == JV_KIND_NUMBER)
+		v = jv_dump_string(v, 0);
+	if (jv_get_kind(v) != JV_KIND_STRING || jdumplen(v) > max) {
+		jv_free(v);
+		return jv_invalid();
+	}
+	s = jv_string_value(v);
+	n = (size_t)jv_string_length_bytes(jv_copy(v));
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			jv_free(v);
+			return jv_invalid();
+		}
+	return v;
+}

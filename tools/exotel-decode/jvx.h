@@ -32,4 +32,11 @@ const char *jshow(jv v, char *buf, size_t size);
 /* Bytes of v's compact JSON text (v borrowed). */
 size_t jdumplen(jv v);
 
+/*
+ * A string member k of o (borrowed) fit to pass on in an event or the
+ * environment: numbers as their text, at most max bytes of JSON text, no
+ * control characters.  Owned, or jv_invalid() when there is none.
+ */
+jv jtext(jv o, const char *k, size_t max);
+
 #endif

@@ -399,6 +399,16 @@ call_from_start(struct call *c, jv msg, int conn, unsigned rate_opt,
 	    jv_copy(c->call_sid)), first(jv_copy(c->stream_sid),
 	    envstr("CALL_ID")));
 	c->tenant_id = first(c->tenant_id, envstr("TENANT_ID"));
+	/* From the environment too: bounded like the rest. */
+	if (jdumplen(c->interaction_id) > FIELD_MAX ||
+	    jdumplen(c->tenant_id) > FIELD_MAX) {
+		jv_free(src);
+		call_free(c);
+		snprintf(why, sizeof why, "bad-field line=%lu field=%s (over "
+		    "%d bytes of JSON)", line, "CALL_ID or TENANT_ID",
+		    FIELD_MAX);
+		return why;
+	}
 
 	named = p->format == NULL || has(src, p->format) ||
 	    has(msg, p->format);
