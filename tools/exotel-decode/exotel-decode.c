@@ -725,8 +725,6 @@ marker(struct decoder *d, jv msg, int dtmf, unsigned long line)
 		}
 	}
 	jv_free(o);
-	if (!d->o.prog && t != d->o.track && !dtmf)
-		t = d->o.track;
 	info("%s line=%lu track=%s %s=%s", dtmf ? "dtmf" : "mark", line,
 	    track_names[t], dtmf ? "digit" : "name",
 	    jshow(v, show, sizeof show));
