@@ -226,3 +226,11 @@ expect "a child that stops reading: its track's bytes counted as reader_gone" \
 expect "a child that stops reading: it still gets its stop, reader_gone counts the rest" \
     "stopped reading: yes" \
     "stopped reading: $(tail -n 1 "$T/gone.ev" | jq -r 'if .bytes == 160000 and .dropped.reader_gone > 0 and .dropped.reader_gone + .samples * 2 == 160000 then "yes" else "no: \(.)" end')"
+
+# --- After a stop: another stream may follow; the call ends when none does.
+# (timeout 60: a guard that turns a hang into a failure, not a timing test.)
+timeout 60 exotel-decode -q -k 200 -e 3 3>"$T/ev" >"$T/o.pcm" < <(mkcapture <"$T/ten.pcm"; exec sleep 120)
+expect "after a stop and -k ms of nothing, exit 0 (the caller waits for us to close)" \
+    "0|start stop" "$?|$(jq -r .event "$T/ev" | tr '\n' ' ' | sed 's/ $//')"
+timeout 60 env PROTOCOL=exotel exotel-decode -q -k 60000 -- sh -c 'cat >/dev/null; exit 3' < <(mkcapture <"$T/ten.pcm"; exec sleep 120)
+expect "a child failed: the call ends at its stop with the child's status" "3" "$?"

@@ -31,6 +31,7 @@
 
 #include "base64.h"
 #include "chain.h"
+#include "clock.h"
 #include "events.h"
 #include "fastscan.h"
 #include "frame.h"
@@ -50,7 +51,7 @@
 #include "timeline.h"
 
 static const char usage[] =
-    "exotel-decode [-hLqvw] [-b ms] [-e fd] [-g ms] [-m bytes] "
+    "exotel-decode [-hLqvw] [-b ms] [-e fd] [-g ms] [-k ms] [-m bytes] "
     "[-p protocol] [-r rate] [-t track] [-- prog [arg ...]]";
 
 static const char help[] =
@@ -58,12 +59,13 @@ static const char help[] =
     "  -e fd        event lines on descriptor fd (in a chain: each child's own pipe there)\n"
     "  -g ms        longest gap filled with silence (DECODE_MAX_GAP_MS, default 60000)\n"
     "  -h           this help\n"
+    "  -k ms        after a stop, how long to wait for another stream (default 1000)\n"
     "  -L           fill the first chunk's timestamp with silence (DECODE_FILL_LEADING)\n"
     "  -m bytes     longest message kept (MAX_MESSAGE_BYTES, default 1048576)\n"
     "  -p protocol  exotel, native or auto (PROTOCOL, default auto)\n"
     "  -q           warnings and errors only\n"
     "  -r rate      the input's rate, whatever the URL and the start say\n"
-    "  -t track     the track written on stdout: inbound or outbound (DECODE_TRACK)\n"
+    "  -t track     the track written on stdout: inbound or outbound\n"
     "  -v           debug lines too\n"
     "  -w           a WAV header before the PCM\n"
     "  --help, --version\n";
@@ -98,6 +100,7 @@ struct opts {
 	unsigned url_rate;	/* SAMPLE_RATE; 0: none */
 	long block_ms;		/* 0: write each chunk as decoded */
 	long max_gap_ms;
+	long linger_ms;		/* after a stop: wait for another start */
 	size_t maxmsg;
 	int evfd;		/* -1: no events */
 	char **prog;		/* chain argv (borrowed from main's), or NULL */
@@ -134,6 +137,7 @@ struct decoder {
 	int all_gone;		/* chain: every child of the stream is gone */
 	int status;		/* the first failing child's */
 	int wav_done;		/* the WAV header is out */
+	int64_t linger_until;	/* after a stop: end of the wait (mono ms) */
 	long long wav_at;	/* offset of the WAV header in a file, or -1 */
 	unsigned long long ignored;	/* stdout: the other track's bytes */
 	unsigned long long wav_bytes;	/* stdout: PCM bytes of every stream */
@@ -461,6 +465,7 @@ start(struct decoder *d, jv msg, unsigned long line)
 		die(d, EXIT_BADINPUT, err);
 	d->live = 1;
 	d->streams++;
+	d->in.timeout_ms = -1;
 	d->ignored = 0;
 	d->native = d->call.p == &protos[P_NATIVE];
 	metrics_add("ingest_decode_streams_total", 1);
@@ -810,9 +815,18 @@ message(struct decoder *d, jv msg, unsigned long line)
 			start(d, msg, line);
 		}
 	} else if (!strcmp(ev, "stop") || !strcmp(ev, "closed")) {
-		if (d->live)
+		if (d->live) {
 			end_stream(d, stop_reason(&d->call, msg));
-		else
+			/*
+			 * Callers close the connection after a stop, and
+			 * wait for us to close it: another stream gets -k to
+			 * begin.  A failed pipeline ends the call at once.
+			 */
+			d->linger_until = mono_ms() + d->o.linger_ms;
+			d->in.timeout_ms = d->status ? 0 : (int)d->o.linger_ms;
+			if (d->status)
+				d->all_gone = 1;
+		} else
 			debug("%s line=%lu (no stream)", ev, line);
 	} else if (!strcmp(ev, "media") || !strcmp(ev, "dtmf") ||
 	    !strcmp(ev, "mark")) {
@@ -1062,8 +1076,13 @@ decode(struct decoder *d)
 	int r;
 
 	while (!d->native && !d->all_gone) {
+		if (d->in.timeout_ms >= 0 && !d->live) {
+			int64_t left = d->linger_until - mono_ms();
+
+			d->in.timeout_ms = left > 0 ? (int)left : 0;
+		}
 		r = in_line(&d->in, &p, &n);
-		if (r == IN_EOF)
+		if (r == IN_EOF || r == IN_QUIET)
 			break;
 		if (r == IN_ERROR)
 			die(d, EXIT_SYSTEM, "unable to read stdin");
@@ -1099,12 +1118,13 @@ decode(struct decoder *d)
 static void
 options(int argc, char **argv, struct opts *o)
 {
-	const char *b = NULL, *g = NULL, *m = NULL, *p = NULL, *t = NULL;
+	const char *b = NULL, *g = NULL, *k = NULL, *m = NULL, *p = NULL;
+	const char *t = NULL;
 	const char *v;
 	int c, leading = 0;
 
 	o->evfd = -1;
-	while ((c = getopt(argc, argv, "+b:e:g:hLm:p:qr:t:vw")) != -1) {
+	while ((c = getopt(argc, argv, "+b:e:g:hk:Lm:p:qr:t:vw")) != -1) {
 		switch (c) {
 		case 'b':
 			b = optarg;
@@ -1118,6 +1138,9 @@ options(int argc, char **argv, struct opts *o)
 			exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM);
 		case 'g':
 			g = optarg;
+			break;
+		case 'k':
+			k = optarg;
 			break;
 		case 'L':
 			leading = 1;
@@ -1152,6 +1175,7 @@ options(int argc, char **argv, struct opts *o)
 	    0);
 	o->max_gap_ms = (long)setting_int("-g", g, "DECODE_MAX_GAP_MS", 0,
 	    3600000, 60000);
+	o->linger_ms = (long)setting_int("-k", k, NULL, 0, 3600000, 1000);
 	o->maxmsg = (size_t)setting_int("-m", m, "MAX_MESSAGE_BYTES", 1024,
 	    64 << 20, 1 << 20);
 	o->fill_leading = leading ||
@@ -1168,10 +1192,9 @@ options(int argc, char **argv, struct opts *o)
 	else
 		fatal(EXIT_USAGE, "%s: want exotel, native or auto",
 		    p ? "-p" : "PROTOCOL");
-	v = setting_str(t, "DECODE_TRACK", "inbound");
+	v = t ? t : "inbound";
 	if ((o->track = track_of(v, strlen(v))) < 0 || strchr(v, '_'))
-		fatal(EXIT_USAGE, "%s: want inbound or outbound",
-		    t ? "-t" : "DECODE_TRACK");
+		fatal(EXIT_USAGE, "-t: want inbound or outbound");
 	if (optind < argc)
 		o->prog = argv + optind;
 	/* Without a chain, -e names a descriptor we were given. */
