@@ -212,7 +212,9 @@ expect "control characters: the parameter, the digit and the mark dropped, nothi
     "$(grep warning "$T/err" | tr '\n' '|')$(tr -d '\n' <"$T/err" | LC_ALL=C grep -c '[[:cntrl:]]')"
 
 # --- Every byte received is published or counted as dropped.
-mkcapture -u 3 -l 5 -u 9 <"$T/in.pcm" | PROTOCOL=exotel exotel-decode -q -e 3 3>"$T/ev" >"$T/o.pcm"
+mkcapture -u 3 -l 5 -u 9 <"$T/in.pcm" | PROTOCOL=exotel METRICS_FD=5 exotel-decode -q -e 3 3>"$T/ev" 5>"$T/m" >"$T/o.pcm"
+expect "accounting: the counts in the metrics" "1 199 64640 1 2 1 640 320" \
+    "$(for n in streams_total chunks_total bytes_total gaps_filled_total duplicates_total late_total 'dropped_bytes_total{reason="duplicate"}' 'dropped_bytes_total{reason="late"}'; do metric "$T/m" "ingest_decode_$n"; done | tr '\n' ' ' | sed 's/ $//')"
 expect "accounting: bytes = bytes written (less silence) + dropped, by reason" \
     "64640|64640|{\"duplicate\":640,\"late\":320,\"odd_byte\":0,\"reader_gone\":0}" \
     "$(tail -n 1 "$T/ev" | jq -r '"\(.bytes)|\((.samples - .gap_ms * 8) * 2 + .dropped_bytes)|\(.dropped|tojson)"')"

@@ -80,6 +80,7 @@ static const char help[] =
 #define DIGIT_MAX 16		/* bytes of a dtmf digit */
 #define NAME_MAX_ 256		/* bytes of a mark name's JSON text */
 #define KINDS_MAX 16		/* unknown event kinds remembered */
+#define METRICS_EVERY_MS 10000	/* a long call's counts reach /metrics */
 
 /* Kinds of warning, each with its own quota of log lines. */
 enum {
@@ -121,6 +122,7 @@ struct track {
 	long long prev_ts;	/* the timing check: the previous chunk */
 	size_t prev_n;
 	int off;		/* chunks in a row whose length disagreed */
+	unsigned long long reported[5 + D_NREASONS];	/* see report() */
 	jv pending[PENDING_MAX];	/* owned events before it opened */
 	int npending;
 };
@@ -138,6 +140,7 @@ struct decoder {
 	int status;		/* the first failing child's */
 	int wav_done;		/* the WAV header is out */
 	int64_t linger_until;	/* after a stop: end of the wait (mono ms) */
+	int64_t reported_at;	/* last report() (mono ms) */
 	long long wav_at;	/* offset of the WAV header in a file, or -1 */
 	unsigned long long ignored;	/* stdout: the other track's bytes */
 	unsigned long long wav_bytes;	/* stdout: PCM bytes of every stream */
@@ -235,6 +238,8 @@ write_failed(struct decoder *d, struct track *tr)
 	fatal_sys(EXIT_SYSTEM, "unable to write PCM");
 }
 
+static void report(struct decoder *d);
+
 /* Input is about to be waited for: what was decoded goes out first. */
 static void
 idle(void *arg)
@@ -248,6 +253,52 @@ idle(void *arg)
 		if (tr->open && !tr->gone && out_drain(&tr->out) < 0)
 			write_failed(d, tr);
 	}
+	if (d->live && mono_ms() - d->reported_at >= METRICS_EVERY_MS)
+		report(d);
+}
+
+/*
+ * The tracks' counts to METRICS_FD: what grew since the last report.
+ * Called at each stream's end and, for a long call, every
+ * METRICS_EVERY_MS from idle().
+ */
+static void
+report(struct decoder *d)
+{
+	static const char *const names[] = {
+		"ingest_decode_chunks_total", "ingest_decode_bytes_total",
+		"ingest_decode_gaps_filled_total",
+		"ingest_decode_duplicates_total", "ingest_decode_late_total",
+	};
+	char name[96];
+	struct track *tr;
+	unsigned long long now[5 + D_NREASONS];
+	int t, i;
+
+	for (t = 0; t < T_NTRACKS; t++) {
+		tr = &d->tr[t];
+		now[0] = tr->tl.chunks;
+		now[1] = tr->bytes;
+		now[2] = tr->tl.gaps;
+		now[3] = tr->tl.dups;
+		now[4] = tr->tl.late;
+		for (i = 0; i < D_NREASONS; i++)
+			now[5 + i] = tr->dropped[i];
+		for (i = 0; i < 5 + D_NREASONS; i++) {
+			if (now[i] == tr->reported[i])
+				continue;
+			if (i < 5)
+				snprintf(name, sizeof name, "%s", names[i]);
+			else
+				snprintf(name, sizeof name, "ingest_decode_"
+				    "dropped_bytes_total{reason=\"%s\"}",
+				    drop_names[i - 5]);
+			metrics_add(name, (double)(now[i] - tr->reported[i]));
+			tr->reported[i] = now[i];
+		}
+	}
+	metrics_flush();
+	d->reported_at = mono_ms();
 }
 
 /* Event obj (consumed) for track t: sent, or held until it opens. */
@@ -356,7 +407,7 @@ end_stream(struct decoder *d, const char *reason)
 {
 	struct trackstats st;
 	struct track *tr;
-	char id[LOGSAFE_SIZE(64)], sid[LOGSAFE_SIZE(64)], name[96];
+	char id[LOGSAFE_SIZE(64)], sid[LOGSAFE_SIZE(64)];
 	int t, i, opened = 0, status;
 
 	for (t = 0; t < T_NTRACKS; t++)
@@ -394,10 +445,6 @@ end_stream(struct decoder *d, const char *reason)
 		for (i = 0; i < D_NREASONS; i++) {
 			st.dropped[i] = tr->dropped[i];
 			st.dropped_ms += tr->dropped[i];
-			snprintf(name, sizeof name, "ingest_decode_dropped_"
-			    "bytes_total{reason=\"%s\"}", drop_names[i]);
-			if (tr->dropped[i])
-				metrics_add(name, (double)tr->dropped[i]);
 		}
 		/* Bytes of the input codec: two a sample for PCM16. */
 		st.dropped_ms = st.dropped_ms /
@@ -417,12 +464,6 @@ end_stream(struct decoder *d, const char *reason)
 		    st.ms, st.gaps, st.gap_ms, st.dups, st.late, st.bad,
 		    st.bytes, st.dropped[0] + st.dropped[1] + st.dropped[2] +
 		    st.dropped[3]);
-		metrics_add("ingest_decode_chunks_total", (double)st.chunks);
-		metrics_add("ingest_decode_bytes_total", (double)st.bytes);
-		metrics_add("ingest_decode_gaps_filled_total",
-		    (double)st.gaps);
-		metrics_add("ingest_decode_duplicates_total", (double)st.dups);
-		metrics_add("ingest_decode_late_total", (double)st.late);
 		if (!d->o.prog)
 			d->wav_bytes += tr->out.bytes;
 		else
@@ -446,8 +487,8 @@ end_stream(struct decoder *d, const char *reason)
 		info("ignored track=%s bytes=%llu (-t %s)",
 		    track_names[!d->o.track], d->ignored,
 		    track_names[d->o.track]);
+	report(d);
 	d->live = 0;
-	metrics_flush();
 }
 
 /* A new stream: the start message msg (borrowed). */
