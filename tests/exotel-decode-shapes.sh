@@ -85,6 +85,13 @@ same "URL 8000, start 16000: every byte in order, none dropped as late" "$T/in16
 expect "URL 8000, start 16000: stop counts and metrics" "0|0|0|1|1" \
     "$(tail -n 1 "$T/ev" | jq -r '"\(.late)|\(.dropped_bytes)|\(.gaps)"')|$(metric "$T/m" ingest_rate_mismatch_total)|$(metric "$T/m" ingest_decode_timing_mismatch_total)"
 
+# Jitter is not a mismatch: steps of 26 and 14 ms around 20 ms chunks.
+mkcapture <"$T/in.pcm" |
+    jq -c 'if .event == "media" then .media.timestamp = (.media.chunk - 1) * 20 + (if .media.chunk % 2 == 0 then 6 else 0 end) else . end' |
+    PROTOCOL=exotel exotel-decode -q >"$T/o.pcm" 2>"$T/err"
+expect "timestamps jittering both ways: no warning" "0|" "$?|$(cat "$T/err")"
+same "timestamps jittering both ways: the PCM as sent" "$T/in.pcm" "$T/o.pcm"
+
 # --- Codec: said mu-law, sent PCM16 (not noise); no media format at all.
 mkcapture -c pcm16 -e audio/x-mulaw <"$T/in.pcm" |
     PROTOCOL=exotel METRICS_FD=5 exotel-decode -q -e 3 3>"$T/ev" 5>"$T/m" >"$T/o.pcm" 2>"$T/err"

@@ -122,6 +122,7 @@ struct track {
 	long long prev_ts;	/* the timing check: the previous chunk */
 	size_t prev_n;
 	int off;		/* chunks in a row whose length disagreed */
+	long long off_ratio;	/* by this much (length / step, per mille) */
 	unsigned long long reported[5 + D_NREASONS];	/* see report() */
 	jv pending[PENDING_MAX];	/* owned events before it opened */
 	int npending;
@@ -542,17 +543,29 @@ static void
 check_timing(struct decoder *d, struct track *tr, long long ts, size_t n,
     unsigned long line)
 {
-	long long step, len_ms;
+	long long step, len_ms, ratio;
 
 	if (ts < 0 || tr->tl.free_run || ts <= tr->prev_ts)
 		return;
 	if (tr->prev_ts >= 0) {
 		step = ts - tr->prev_ts;
 		len_ms = (long long)tr->prev_n * 1000 / d->call.rate;
-		if (llabs(len_ms - step) * 4 > step && llabs(len_ms - step) >= 2)
-			tr->off++;
-		else
+		ratio = len_ms * 1000 / step;
+		/*
+		 * Off by more than a quarter, and by the same ratio each time
+		 * (within an eighth): a wrong rate or codec, not jitter,
+		 * whose steps go both ways.
+		 */
+		if (llabs(len_ms - step) * 4 <= step ||
+		    llabs(len_ms - step) < 2)
 			tr->off = 0;
+		else if (tr->off > 0 &&
+		    llabs(ratio - tr->off_ratio) * 8 <= tr->off_ratio)
+			tr->off++;
+		else {
+			tr->off = 1;
+			tr->off_ratio = ratio;
+		}
 		if (tr->off == TIMING_RUN) {
 			warnx_("timing-mismatch line=%lu track=%s rate=%u "
 			    "encoding=%s chunk_ms=%lld step_ms=%lld "
