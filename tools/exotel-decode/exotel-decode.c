@@ -409,6 +409,7 @@ end_stream(struct decoder *d, const char *reason)
 	struct trackstats st;
 	struct track *tr;
 	char id[LOGSAFE_SIZE(64)], sid[LOGSAFE_SIZE(64)];
+	unsigned long long dropped;
 	int t, i, opened = 0, status;
 
 	for (t = 0; t < T_NTRACKS; t++)
@@ -443,13 +444,13 @@ end_stream(struct decoder *d, const char *reason)
 		st.late = tr->tl.late;
 		st.bad = tr->bad;
 		st.bytes = tr->bytes;
-		for (i = 0; i < D_NREASONS; i++) {
+		for (dropped = 0, i = 0; i < D_NREASONS; i++) {
 			st.dropped[i] = tr->dropped[i];
-			st.dropped_ms += tr->dropped[i];
+			dropped += tr->dropped[i];
 		}
 		/* Bytes of the input codec: two a sample for PCM16. */
-		st.dropped_ms = st.dropped_ms /
-		    (tr->codec == C_PCM16 ? 2 : 1) * 1000 / d->call.rate;
+		st.dropped_ms = dropped / (tr->codec == C_PCM16 ? 2 : 1) *
+		    1000 / d->call.rate;
 		/* A child that closed its stdin may still read events. */
 		ev_emit(tr->ev, ev_stop(&d->call, t, reason, &st), 1);
 		if (tr->ev->dropped)
@@ -463,8 +464,7 @@ end_stream(struct decoder *d, const char *reason)
 		    track_names[t], reason,
 		    jshow(d->call.interaction_id, id, sizeof id), st.chunks,
 		    st.ms, st.gaps, st.gap_ms, st.dups, st.late, st.bad,
-		    st.bytes, st.dropped[0] + st.dropped[1] + st.dropped[2] +
-		    st.dropped[3]);
+		    st.bytes, dropped);
 		if (!d->o.prog)
 			d->wav_bytes += tr->out.bytes;
 		else
