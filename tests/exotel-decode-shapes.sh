@@ -243,3 +243,16 @@ expect "after a stop and -k ms of nothing, exit 0 (the caller waits for us to cl
     "0|start stop" "$?|$(jq -r .event "$T/ev" | tr '\n' ' ' | sed 's/ $//')"
 timeout 60 env PROTOCOL=exotel exotel-decode -q -k 60000 -- sh -c 'cat >/dev/null; exit 3' < <(mkcapture <"$T/ten.pcm"; exec sleep 120)
 expect "a child failed: the call ends at its stop with the child's status" "3" "$?"
+
+# Events that pile up unread never crowd out the stop: 3000 marks, a
+# child that reads its events only after its audio.
+mkcapture <"$T/ten.pcm" >"$T/t.nd"
+{
+	sed -n 1,4p "$T/t.nd"
+	awk 'BEGIN { for (i = 0; i < 3000; i++)
+	    printf "{\"event\":\"mark\",\"mark\":{\"name\":\"mark-%04d-padding-padding\"}}\n", i }'
+	sed -n '5,$p' "$T/t.nd"
+} | PROTOCOL=exotel exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; cat <&3' >"$T/o" 2>"$T/err"
+expect "3000 unread marks: some dropped (said), the stop still arrives last" \
+    "0|stop callended|exotel-decode: warning: event-dropped track=inbound (pipe full: nobody reads it)" \
+    "$?|$(tail -n 1 "$T/o" | jq -r '"\(.event) \(.reason)"')|$(head -n 1 "$T/err")"

@@ -58,8 +58,8 @@ ev_emit(struct events *ev, jv obj, int stop)
 	}
 	if (n > PIPE_BUF) {
 		/* Bounded fields make this rare: a mark with a huge name. */
-		warnx_("event-dropped fd=%d bytes=%zu (longer than %d)",
-		    ev->fd, n, PIPE_BUF);
+		warnx_("event-dropped track=%s bytes=%zu (longer than %d)",
+		    ev->track, n, PIPE_BUF);
 		ev->dropped++;
 		jv_free(line);
 		return -1;
@@ -67,8 +67,8 @@ ev_emit(struct events *ev, jv obj, int stop)
 	room = pipe_room(ev->fd);
 	if (!stop && room >= 0 && (size_t)room < n + EV_STOP_ROOM) {
 		if (ev->dropped++ == 0)
-			warnx_("event-dropped fd=%d (pipe full: nobody reads "
-			    "it)", ev->fd);
+			warnx_("event-dropped track=%s (pipe full: nobody "
+			    "reads it)", ev->track);
 		jv_free(line);
 		return -1;
 	}
@@ -85,12 +85,12 @@ ev_emit(struct events *ev, jv obj, int stop)
 		}
 		if (errno == EAGAIN) {
 			if (ev->dropped++ == 0)
-				warnx_("event-dropped fd=%d (pipe full: "
-				    "nobody reads it)", ev->fd);
+				warnx_("event-dropped track=%s (pipe full: "
+				    "nobody reads it)", ev->track);
 		} else {
 			if (errno != EPIPE)
-				warn_sys("unable to write events to fd %d",
-				    ev->fd);
+				warn_sys("unable to write events track=%s",
+				    ev->track);
 			ev->broken = 1;
 		}
 		jv_free(line);

@@ -21,6 +21,7 @@
 struct events {
 	int fd;			/* -1: events are not wanted */
 	int nonblock;		/* our own pipe: drop rather than wait */
+	const char *track;	/* whose pipe, for log lines (static text) */
 	int broken;		/* the reader went away; stop trying */
 	unsigned long dropped;	/* events that found no room */
 };

@@ -380,7 +380,8 @@ open_track(struct decoder *d, struct track *tr, const unsigned char *p,
 		    (size_t)jv_string_length_bytes(jv_copy(text)));
 		jv_free(text);
 		fd = tr->ch.pcm;
-		tr->own = (struct events){ .fd = tr->ch.ev, .nonblock = 1 };
+		tr->own = (struct events){ .fd = tr->ch.ev, .nonblock = 1,
+		    .track = track_names[tr->id] };
 		tr->ev = &tr->own;
 	} else {
 		tr->ev = &d->ev;
