@@ -34,6 +34,10 @@ SRC_ingest-check = tools/redis-pub/url.c
 INC_ingest-check = -Itools/redis-pub
 SRC_redis-rec = tools/redis-pub/url.c
 INC_redis-rec = -Itools/redis-pub
+# exotel-decode's fuzz target (fuzz/exotel-decode.c; `make fuzz`): what it
+# links besides lib/*.c.
+FUZZ_SRC_exotel-decode = $(filter-out tools/exotel-decode/exotel-decode.c,$(wildcard tools/exotel-decode/*.c))
+FUZZ_LIBS_exotel-decode = -ljq -lm
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)

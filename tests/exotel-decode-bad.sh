@@ -56,11 +56,11 @@ expect "message cut short at end of input: one line, stop disconnected" \
 
 replace 5 '{"event":"media","media":{"chunk":3,"timestamp":40,"payload":"@@@@'"${p2:4}"'"}}' |
     decodes "payload not base64: silence in its place" \
-    'exotel-decode: warning: bad-base64 line=5 silence_ms=20' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
+    'exotel-decode: warning: bad-base64 line=5 track=inbound silence_ms=20' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
 replace 5 '{"event":"media","media":{"chunk":3,"timestamp":40,"payload":"'"${p2:0:101}"'"}}' |
     decodes "payload truncated mid-group (not base64)" \
-    'exotel-decode: warning: bad-base64 line=5 silence_ms=4
-exotel-decode: warning: gap line=6 missing_ms=15' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
+    'exotel-decode: warning: bad-base64 line=5 track=inbound silence_ms=4
+exotel-decode: warning: gap line=6 track=inbound missing_ms=15' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
 replace 5 '{"event":"media","media":{"chunk":3,"timestamp":40,"payload":"'"$odd"'"}}' >"$T/odd.nd"
 head -c 640 "$tone_pcm" >"$T/odd.exp"
 jq -r 'select(.event=="media").media.payload' "$T/odd.nd" | sed -n 3p | base64 -d | head -c 320 >>"$T/odd.exp"
@@ -83,9 +83,10 @@ replace 5 '{"event":"media","media":{"chunk":"3x","timestamp":40,"payload":"'"$(
     'exotel-decode: warning: media-before-start line=2 (dropped)' \
     "$(tail -c 1280 "$tone_pcm" >"$T/t4"; echo "$T/t4")"
 insert 5 '{"event":"bogus","x":1}' | decodes "unknown event" \
-    'exotel-decode: warning: unknown-event line=5 event=bogus (ignored)'
-insert 5 '{"event":"clear","stream_sid":"ST0001"}' | decodes "clear (outbound only)" \
-    'exotel-decode: warning: unknown-event line=5 event=clear (ignored)'
+    'exotel-decode: warning: unknown-event line=5 event=bogus (ignored; said once per kind)'
+{ sed -n 1,4p "$T/good.nd"; echo '{"event":"bogus","x":1}'; echo '{"event":"bogus","x":2}'; sed -n '5,$p' "$T/good.nd"; } | decodes "unknown event twice: said once" \
+    'exotel-decode: warning: unknown-event line=5 event=bogus (ignored; said once per kind)'
+insert 5 '{"event":"clear","stream_sid":"ST0001"}' | decodes "clear: known, quiet" ''
 insert 5 '[1,2]' | decodes "an array" 'exotel-decode: warning: not-an-object line=5'
 insert 5 '42' | decodes "a number" 'exotel-decode: warning: not-an-object line=5'
 insert 5 '{"foo":"bar"}' | decodes "no event field" 'exotel-decode: warning: no-event line=5'
@@ -95,9 +96,9 @@ insert 5 '{"event":"media","media":"x"}' | decodes "media not an object" \
 insert 5 '{"event":"media","media":{"payload":5}}' | decodes "payload a number" \
     'exotel-decode: warning: no-payload line=5'
 insert 5 '{"event":"dtmf","dtmf":5}' | decodes "dtmf without a digit" \
-    'exotel-decode: warning: bad-dtmf line=5 (no dtmf.digit)'
+    'exotel-decode: warning: bad-dtmf line=5 (no dtmf.digit of at most 16 bytes)'
 insert 5 "$(sed -n 2p "$T/good.nd")" | decodes "second start" \
-    'exotel-decode: warning: second-start line=5 (ignored)'
+    'exotel-decode: warning: second-start line=5 (the same stream: ignored)'
 insert 5 "$(printf '%0.s[' $(seq 300))$(printf '%0.s]' $(seq 300))" | decodes "nesting 300 deep" \
     'exotel-decode: warning: invalid-json line=5 reason="nested deeper than 256"'
 
@@ -105,7 +106,7 @@ insert 5 "$(printf '%0.s[' $(seq 300))$(printf '%0.s]' $(seq 300))" | decodes "n
 awk 'NR == 5 { sub(/"payload":"/, "\"payload\":\"\x01"); } { print }' "$T/good.nd" |
     tr '\001' '\000' | decodes "NUL byte in a media message" \
     'exotel-decode: warning: nul-byte line=5 (message dropped)
-exotel-decode: warning: gap line=6 missing_ms=20' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
+exotel-decode: warning: gap line=6 track=inbound missing_ms=20' "$(zeroed "$tone_pcm" "$T/z3" 3; echo "$T/z3")"
 
 # Too long for -m: skipped; the rest is decoded.
 long=$(head -c 3000 /dev/zero | base64 -w0)
@@ -118,7 +119,7 @@ c2=$(( $(grep -n '"chunk": 2,' "$T/pretty.nd" | cut -d: -f1) - 5 ))
 exotel-decode -q -m 1024 <"$T/pretty.nd" >"$T/out.pcm" 2>"$T/err"
 zeroed "$tone_pcm" "$T/z2" 2
 if cmp -s "$T/z2" "$T/out.pcm" && [ "$(cat "$T/err")" = "exotel-decode: warning: too-long line=$c2 limit=1024
-exotel-decode: warning: gap line=$((c2 + 10)) missing_ms=20" ]; then
+exotel-decode: warning: gap line=$((c2 + 10)) track=inbound missing_ms=20" ]; then
 	pass "pretty-printed message over -m: skipped with its continuation lines"
 else
 	fail "pretty-printed message over -m" "$(cat "$T/err"; cmp "$T/z2" "$T/out.pcm")"
@@ -131,9 +132,9 @@ fi
 
 replace 2 '{"event":"start","sequence_number":1,"start":"oops"}' >"$T/bs.nd"
 exotel-decode -e 3 <"$T/bs.nd" 3>"$T/ev" >"$T/out.pcm" 2>"$T/err"
-expect "start member not an object: Exotel defaults (not native), PCM kept" \
-"0|exotel-decode: warning: bad-field line=2 field=start (using defaults)|exotel pcm16 8000|1600" \
-"$?|$(grep warning "$T/err")|$(head -n 1 "$T/ev" | jq -r '"\(.protocol) \(.encoding) \(.sample_rate)"')|$(wc -c <"$T/out.pcm")"
+expect "start member not an object: unreadable, exit 1, never audio" \
+'1|exotel-decode: fatal: unreadable-start line=2 (its "start" is not an object)||0' \
+"$?|$(cat "$T/err")|$(cat "$T/ev")|$(wc -c <"$T/out.pcm")"
 
 # After a bad line, a message indented by a space is still a message.
 { sed -n 1,4p "$T/good.nd"; echo 'x'; sed -n 5p "$T/good.nd" | sed 's/^/ /'; sed -n '6,$p' "$T/good.nd"; } |

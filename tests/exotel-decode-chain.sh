@@ -37,9 +37,9 @@ else
 	fail "child's stdin: the PCM" "$(cmp "$T/s.pcm" "$T/pcm" 2>&1)"
 fi
 expect "child's fd 3: start (already there), dtmf, stop" \
-'{"event":"start","interaction_id":"CA7","tenant_id":"AC7","stream_sid":"ST7","call_sid":"CA7","protocol":"exotel","encoding":"pcm16","sample_rate":16000,"from":"0801","to":"0802","custom_parameters":{"lang":"hi","x-y.z":"1 2"}}
-{"event":"dtmf","interaction_id":"CA7","digit":"9","timestamp_ms":40}
-{"event":"stop","interaction_id":"CA7","reason":"callended","chunks":5,"duration_ms":100,"gaps":0,"duplicates":0,"late":0}' \
+'{"event":"start","interaction_id":"CA7","stream_sid":"ST7","track":"inbound","tenant_id":"AC7","call_sid":"CA7","protocol":"exotel","encoding":"pcm16","sample_rate":16000,"from":"0801","to":"0802","custom_parameters":{"lang":"hi","x-y.z":"1 2"}}
+{"event":"dtmf","interaction_id":"CA7","stream_sid":"ST7","track":"inbound","digit":"9","duration":100,"timestamp_ms":40}
+{"event":"stop","interaction_id":"CA7","stream_sid":"ST7","track":"inbound","tenant_id":"AC7","call_sid":"CA7","reason":"callended","chunks":5,"samples":1600,"duration_ms":100,"gaps":0,"gap_ms":0,"duplicates":0,"late":0,"bad":0,"bytes":3200,"dropped_bytes":0,"dropped_ms":0,"dropped":{"duplicate":0,"late":0,"odd_byte":0,"reader_gone":0}}' \
 "$(cat "$T/events")"
 
 run exotel-decode -q -- sh -c 'echo "$ENCODING $SAMPLE_RATE"; cat >/dev/null' <"$FIXTURES/twilio-stream1.ndjson"
@@ -71,7 +71,7 @@ mkcapture -z -T -K <"$T/s.pcm" >"$T/head.nd"
 media=$(grep '"media"' "$T/head.nd" | head -n 1)
 { cat "$T/head.nd"; yes "$media"; } | exotel-decode -q -- sh -c 'head -c 1000 >/dev/null; exit 5' 2>"$T/err"
 expect "child exits early on endless input: its status, one line" \
-"5|exotel-decode: warning: child-exited pid=PID (its stdin is closed; input no longer read)" \
+"5|exotel-decode: warning: child-exited pid=PID track=inbound (its stdin is closed; its audio is dropped)" \
 "$?|$(sed 's/pid=[0-9]*/pid=PID/' "$T/err")"
 
 # A child that never reads its events cannot stall the audio: 3000 marks
@@ -85,15 +85,15 @@ mkcapture <"$T/s.pcm" >"$T/c.nd"
 } >"$T/marks.nd"
 run exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; exit 4' <"$T/marks.nd"
 expect "events nobody reads: dropped, said twice (first drop, count), child's status" \
-"4|exotel-decode: warning: event-dropped fd=N (pipe full)|exotel-decode: warning: events-dropped count=N" \
-"$rc|$(sed 's/=[0-9]*/=N/' <<<"$err" | tr '\n' '|' | sed 's/|$//')"
+"4|exotel-decode: warning: event-dropped track=inbound (pipe full: nobody reads it)|exotel-decode: warning: events-dropped count=N track=inbound" \
+"$rc|$(sed 's/=[0-9][0-9]*/=N/' <<<"$err" | tr '\n' '|' | sed 's/|$//')"
 
 # Each call's child is alone with its pipes: our stdin is not its stdin.
 run exotel-decode -q -- sh -c 'wc -c' <"$T/call.nd"
 expect "the child reads the PCM, not the messages" "3200" "$(tr -d ' ' <<<"$out")"
 
-# An event line longer than PIPE_BUF could be cut by a full non-blocking
-# pipe and glue itself to the next line: it is dropped whole instead.
+# A mark name is bounded (256 bytes): a longer one is a bad message, never
+# an event line that could be cut by a full pipe.
 long=$(head -c 20000 /dev/zero | tr '\0' x)
 {
 	sed -n 1,4p "$T/c.nd"
@@ -101,6 +101,6 @@ long=$(head -c 20000 /dev/zero | tr '\0' x)
 	sed -n '5,$p' "$T/c.nd"
 } >"$T/longmark.nd"
 run exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; exec cat <&3' <"$T/longmark.nd"
-expect "event line over PIPE_BUF: dropped whole, every line read is JSON" \
-"0|mark short|exotel-decode: warning: event-dropped fd=N bytes=N (longer than N)|exotel-decode: warning: events-dropped count=N" \
+expect "mark name over 256 bytes: a bad message, every line read is JSON" \
+"0|mark short|exotel-decode: warning: bad-mark line=N (no mark.name of at most 256 bytes)" \
 "$rc|$(jq -r 'select(.event == "mark") | "mark \(.name)"' <<<"$out" 2>&1)|$(sed 's/=[0-9]*/=N/g; s/than [0-9]*/than N/' <<<"$err" | tr '\n' '|' | sed 's/|$//')"

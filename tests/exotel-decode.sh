@@ -29,13 +29,13 @@ same "twilio fixture: PCM identical to sox's mu-law decode" "$T/speech8k.pcm" "$
 exotel-decode <"$FIX" >/dev/null 2>"$T/err"
 err=$(cat "$T/err")
 expect "twilio fixture: one info line at start and one at stop" \
-"exotel-decode: info: start protocol=twilio encoding=mulaw rate=8000 interaction=CA3ae75ffe1c5d8847e478556c07d07103 tenant=AC64f4d8c1481c0a5ac9cdbe997bfbcf58
-exotel-decode: info: stop reason=stopped interaction=CA3ae75ffe1c5d8847e478556c07d07103 chunks=616 duration_ms=12320 gaps=0 gap_ms=0 duplicates=0 late=0 bad=0" "$err"
+"exotel-decode: info: start stream=test_stream protocol=twilio encoding=mulaw rate=8000 interaction=CA3ae75ffe1c5d8847e478556c07d07103 tenant=AC64f4d8c1481c0a5ac9cdbe997bfbcf58
+exotel-decode: info: stop stream=test_stream track=inbound reason=stopped interaction=CA3ae75ffe1c5d8847e478556c07d07103 chunks=616 duration_ms=12320 gaps=0 gap_ms=0 duplicates=0 late=0 bad=0 bytes=98560 dropped_bytes=0" "$err"
 
 exotel-decode -q -e 3 <"$FIX" 3>"$T/ev" >/dev/null
 expect "twilio fixture: start and stop events on -e 3" \
-'{"event":"start","interaction_id":"CA3ae75ffe1c5d8847e478556c07d07103","tenant_id":"AC64f4d8c1481c0a5ac9cdbe997bfbcf58","stream_sid":"test_stream","call_sid":"CA3ae75ffe1c5d8847e478556c07d07103","protocol":"twilio","encoding":"mulaw","sample_rate":8000,"from":"","to":"","custom_parameters":{}}
-{"event":"stop","interaction_id":"CA3ae75ffe1c5d8847e478556c07d07103","reason":"stopped","chunks":616,"duration_ms":12320,"gaps":0,"duplicates":0,"late":0}' \
+'{"event":"start","interaction_id":"CA3ae75ffe1c5d8847e478556c07d07103","stream_sid":"test_stream","track":"inbound","tenant_id":"AC64f4d8c1481c0a5ac9cdbe997bfbcf58","call_sid":"CA3ae75ffe1c5d8847e478556c07d07103","protocol":"twilio","encoding":"mulaw","sample_rate":8000,"from":"","to":"","custom_parameters":{}}
+{"event":"stop","interaction_id":"CA3ae75ffe1c5d8847e478556c07d07103","stream_sid":"test_stream","track":"inbound","tenant_id":"AC64f4d8c1481c0a5ac9cdbe997bfbcf58","call_sid":"CA3ae75ffe1c5d8847e478556c07d07103","reason":"stopped","chunks":616,"samples":98560,"duration_ms":12320,"gaps":0,"gap_ms":0,"duplicates":0,"late":0,"bad":0,"bytes":98560,"dropped_bytes":0,"dropped_ms":0,"dropped":{"duplicate":0,"late":0,"odd_byte":0,"reader_gone":0}}' \
 "$(cat "$T/ev")"
 
 # The same messages pretty-printed go through libjq, not the fast
@@ -140,11 +140,11 @@ EOF
 exotel-decode -q -e 3 <"$T/doc.nd" 3>"$T/ev" >"$T/doc.pcm" 2>"$T/err"
 same "exotel's documented example: PCM" "$T/doc.exp" "$T/doc.pcm"
 expect "exotel's documented example: events, no warnings" \
-'{"event":"start","interaction_id":"CA1","tenant_id":"AC1","stream_sid":"MZ1","call_sid":"CA1","protocol":"exotel","encoding":"pcm16","sample_rate":8000,"from":"+919876543210","to":"+918047491899","custom_parameters":{"key1":"value1"}}
-{"event":"dtmf","interaction_id":"CA1","digit":"5","timestamp_ms":200}
-{"event":"stop","interaction_id":"CA1","reason":"callended","chunks":2,"duration_ms":200,"gaps":0,"duplicates":0,"late":0}|' \
+'{"event":"start","interaction_id":"CA1","stream_sid":"MZ1","track":"inbound","tenant_id":"AC1","call_sid":"CA1","protocol":"exotel","encoding":"pcm16","sample_rate":8000,"from":"+919876543210","to":"+918047491899","custom_parameters":{"key1":"value1"}}
+{"event":"dtmf","interaction_id":"CA1","stream_sid":"MZ1","track":"inbound","digit":"5","duration":100,"timestamp_ms":200}
+{"event":"stop","interaction_id":"CA1","stream_sid":"MZ1","track":"inbound","tenant_id":"AC1","call_sid":"CA1","reason":"callended","chunks":2,"samples":1600,"duration_ms":200,"gaps":0,"gap_ms":0,"duplicates":0,"late":0,"bad":0,"bytes":3200,"dropped_bytes":0,"dropped_ms":0,"dropped":{"duplicate":0,"late":0,"odd_byte":0,"reader_gone":0}}|' \
 "$(cat "$T/ev")|$(cat "$T/err")"
-jq -c 'if .event == "start" then .start.media_format = {encoding: "audio/x-mulaw;rate=16000"} else . end' "$T/doc.nd" |
+mkcapture -c mulaw -e 'audio/x-mulaw;rate=16000' -r 16000 <"$T/speech16k.pcm" | jq -c 'if .event == "start" then del(.start.media_format.sample_rate) else . end' |
     exotel-decode -q -e 3 3>&1 >/dev/null 2>/dev/null | head -n 1 | jq -c '[.encoding, .sample_rate]' >"$T/r"
 expect "encoding audio/x-mulaw;rate=16000 names codec and rate" '["mulaw",16000]' "$(cat "$T/r")"
 
@@ -180,44 +180,44 @@ dd if="$T/speech8k.pcm" of="$T/s.pcm" bs=1600 skip=5 count=1 2>/dev/null
 mkcapture -d 3 -d 4 <"$T/s.pcm" | exotel-decode -q >"$T/gap.pcm" 2>"$T/err"
 zeroed "$T/s.pcm" "$T/gap.exp" 3 4
 same "timestamps: chunks 3 and 4 lost -> 40 ms of silence in their place" "$T/gap.exp" "$T/gap.pcm"
-expect "timestamps: one gap line" "exotel-decode: warning: gap line=5 missing_ms=40" "$(cat "$T/err")"
+expect "timestamps: one gap line" "exotel-decode: warning: gap line=5 track=inbound missing_ms=40" "$(cat "$T/err")"
 
 mkcapture -T -S -d 2 <"$T/s.pcm" | exotel-decode -q >"$T/gap.pcm" 2>"$T/err"
 zeroed "$T/s.pcm" "$T/gap.exp" 2
 same "chunk numbers (no timestamps): chunk 2 lost -> silence in its place" "$T/gap.exp" "$T/gap.pcm"
-expect "chunk numbers: one gap line" "exotel-decode: warning: gap line=4 missing_ms=20" "$(cat "$T/err")"
+expect "chunk numbers: one gap line" "exotel-decode: warning: gap line=4 track=inbound missing_ms=20" "$(cat "$T/err")"
 
 mkcapture -u 2 -u 4 <"$T/s.pcm" | exotel-decode -q -e 3 3>"$T/ev" >"$T/dup.pcm" 2>"$T/err"
 same "duplicates dropped: PCM unchanged" "$T/s.pcm" "$T/dup.pcm"
 expect "duplicates: one line each" \
-"exotel-decode: warning: duplicate line=5 timestamp=20 (dropped)
-exotel-decode: warning: duplicate line=8 timestamp=60 (dropped)" "$(cat "$T/err")"
+"exotel-decode: warning: duplicate line=5 track=inbound timestamp=20 (dropped)
+exotel-decode: warning: duplicate line=8 track=inbound timestamp=60 (dropped)" "$(cat "$T/err")"
 expect "duplicates: counted in the stop event" \
-'{"event":"stop","interaction_id":"CA0001","reason":"callended","chunks":5,"duration_ms":100,"gaps":0,"duplicates":2,"late":0}' \
+'{"event":"stop","interaction_id":"CA0001","stream_sid":"ST0001","track":"inbound","tenant_id":"AC0001","call_sid":"CA0001","reason":"callended","chunks":5,"samples":800,"duration_ms":100,"gaps":0,"gap_ms":0,"duplicates":2,"late":0,"bad":0,"bytes":2240,"dropped_bytes":640,"dropped_ms":40,"dropped":{"duplicate":640,"late":0,"odd_byte":0,"reader_gone":0}}' \
 "$(tail -n 1 "$T/ev")"
 
 mkcapture -l 2 <"$T/s.pcm" | exotel-decode -q -e 3 3>"$T/ev" >"$T/late.pcm" 2>"$T/err"
 zeroed "$T/s.pcm" "$T/late.exp" 2
 same "late chunk: its place is silence, the chunk itself dropped" "$T/late.exp" "$T/late.pcm"
 expect "late chunk: a gap line, then a late line" \
-"exotel-decode: warning: gap line=4 missing_ms=20
-exotel-decode: warning: late line=6 timestamp=20 (dropped)" "$(cat "$T/err")"
+"exotel-decode: warning: gap line=4 track=inbound missing_ms=20
+exotel-decode: warning: late line=6 track=inbound timestamp=20 (dropped)" "$(cat "$T/err")"
 expect "late chunk: counted in the stop event" \
-'{"event":"stop","interaction_id":"CA0001","reason":"callended","chunks":4,"duration_ms":100,"gaps":1,"duplicates":0,"late":1}' \
+'{"event":"stop","interaction_id":"CA0001","stream_sid":"ST0001","track":"inbound","tenant_id":"AC0001","call_sid":"CA0001","reason":"callended","chunks":4,"samples":800,"duration_ms":100,"gaps":1,"gap_ms":20,"duplicates":0,"late":1,"bad":0,"bytes":1600,"dropped_bytes":320,"dropped_ms":20,"dropped":{"duplicate":0,"late":320,"odd_byte":0,"reader_gone":0}}' \
 "$(tail -n 1 "$T/ev")"
 
 mkcapture -T -u 3 -l 4 <"$T/s.pcm" | exotel-decode -q >"$T/cl.pcm" 2>"$T/err"
 zeroed "$T/s.pcm" "$T/cl.exp" 4
 same "chunk numbers: duplicate dropped, late chunk's place silent" "$T/cl.exp" "$T/cl.pcm"
 expect "chunk numbers: duplicate, gap and late lines" \
-"exotel-decode: warning: duplicate line=6 chunk=3 (dropped)
-exotel-decode: warning: gap line=7 missing_ms=20
-exotel-decode: warning: late line=8 chunk=4 (dropped)" "$(cat "$T/err")"
+"exotel-decode: warning: duplicate line=6 track=inbound chunk=3 (dropped)
+exotel-decode: warning: gap line=7 track=inbound missing_ms=20
+exotel-decode: warning: late line=8 track=inbound chunk=4 (dropped)" "$(cat "$T/err")"
 
 # A jump past -g is not filled.
 mkcapture -d 2 -d 3 -d 4 <"$T/s.pcm" | exotel-decode -q -g 40 >"$T/j.pcm" 2>"$T/err"
 expect "a gap over -g is logged as a jump and not filled" \
-"640|exotel-decode: warning: jump line=4 skipped_ms=60 (over the -g limit, not filled)" \
+"640|exotel-decode: warning: jump line=4 track=inbound skipped_ms=60 (over the -g limit, not filled)" \
 "$(wc -c <"$T/j.pcm")|$(cat "$T/err")"
 
 # Total samples == last timestamp + its length, whatever was lost.
@@ -228,10 +228,10 @@ expect "samples written = last chunk's timestamp + its length (-L, losses)" "160
 mkcapture -i CA9 -a AC9 -s ST9 -f 0801 -t 0802 -C lang=hi -C "x-y=1 2" \
     -D 2:5 -M 3:greeting <"$T/s.pcm" | exotel-decode -q -e 3 3>"$T/ev" >/dev/null
 expect "events: start, dtmf, mark, stop as compact lines" \
-'{"event":"start","interaction_id":"CA9","tenant_id":"AC9","stream_sid":"ST9","call_sid":"CA9","protocol":"exotel","encoding":"pcm16","sample_rate":8000,"from":"0801","to":"0802","custom_parameters":{"lang":"hi","x-y":"1 2"}}
-{"event":"dtmf","interaction_id":"CA9","digit":"5","timestamp_ms":40}
-{"event":"mark","interaction_id":"CA9","name":"greeting","timestamp_ms":60}
-{"event":"stop","interaction_id":"CA9","reason":"callended","chunks":5,"duration_ms":100,"gaps":0,"duplicates":0,"late":0}' \
+'{"event":"start","interaction_id":"CA9","stream_sid":"ST9","track":"inbound","tenant_id":"AC9","call_sid":"CA9","protocol":"exotel","encoding":"pcm16","sample_rate":8000,"from":"0801","to":"0802","custom_parameters":{"lang":"hi","x-y":"1 2"}}
+{"event":"dtmf","interaction_id":"CA9","stream_sid":"ST9","track":"inbound","digit":"5","duration":100,"timestamp_ms":40}
+{"event":"mark","interaction_id":"CA9","stream_sid":"ST9","track":"inbound","name":"greeting","timestamp_ms":60}
+{"event":"stop","interaction_id":"CA9","stream_sid":"ST9","track":"inbound","tenant_id":"AC9","call_sid":"CA9","reason":"callended","chunks":5,"samples":800,"duration_ms":100,"gaps":0,"gap_ms":0,"duplicates":0,"late":0,"bad":0,"bytes":1600,"dropped_bytes":0,"dropped_ms":0,"dropped":{"duplicate":0,"late":0,"odd_byte":0,"reader_gone":0}}' \
 "$(cat "$T/ev")"
 
 mkcapture -R stopped <"$T/s.pcm" | exotel-decode -q -e 3 3>&1 >/dev/null | tail -n 1 | jq -r .reason >"$T/r"
@@ -241,16 +241,18 @@ expect "no stop message -> stop with reason disconnected" "disconnected" "$(cat 
 mkcapture -p twilio <"$T/s.pcm" | exotel-decode -q -e 3 3>&1 >/dev/null | tail -n 1 | jq -r .reason >"$T/r"
 expect "twilio stop -> stopped" "stopped" "$(cat "$T/r")"
 
-# A stop ends the run: what follows is not read.
-{ mkcapture <"$T/s.pcm"; mkcapture -o 100 <"$T/s.pcm" | grep media; } | exotel-decode -q >"$T/o.pcm"
-same "stop ends decoding" "$T/s.pcm" "$T/o.pcm"
+# A stop ends the stream: media after it belong to no stream and are
+# dropped (a new start would begin a new stream).
+{ mkcapture <"$T/s.pcm"; mkcapture -o 100 <"$T/s.pcm" | grep '"media"' | grep -v start; } | exotel-decode -q >"$T/o.pcm" 2>"$T/err"
+same "stop ends the stream: later media are not audio" "$T/s.pcm" "$T/o.pcm"
+expect "media after the stop: one line each" "exotel-decode: warning: media-after-stop line=9 (dropped)" "$(head -n 1 "$T/err")"
 
 # --- Native: a start line, then raw bytes.
 mkcapture -p native -r 24000 <"$T/speech24k.pcm" | exotel-decode -e 3 3>"$T/ev" >"$T/n.pcm" 2>"$T/err"
 same "native pcm16: the raw bytes after the start line" "$T/speech24k.pcm" "$T/n.pcm"
 expect "native: events" \
-'{"event":"start","interaction_id":"CA0001","tenant_id":"AC0001","stream_sid":"","call_sid":"","protocol":"native","encoding":"pcm16","sample_rate":24000,"from":"","to":"","custom_parameters":{}}
-{"event":"stop","interaction_id":"CA0001","reason":"disconnected","chunks":0,"duration_ms":12320,"gaps":0,"duplicates":0,"late":0}' \
+'{"event":"start","interaction_id":"CA0001","stream_sid":"","track":"inbound","tenant_id":"AC0001","call_sid":"","protocol":"native","encoding":"pcm16","sample_rate":24000,"from":"","to":"","custom_parameters":{}}
+{"event":"stop","interaction_id":"CA0001","stream_sid":"","track":"inbound","tenant_id":"AC0001","call_sid":"","reason":"disconnected","chunks":0,"samples":295680,"duration_ms":12320,"gaps":0,"gap_ms":0,"duplicates":0,"late":0,"bad":0,"bytes":591360,"dropped_bytes":0,"dropped_ms":0,"dropped":{"duplicate":0,"late":0,"odd_byte":0,"reader_gone":0}}' \
 "$(cat "$T/ev")"
 { mkcapture -p native </dev/null; trickle -m 333 -u 0 <"$T/speech8k.pcm"; } |
     exotel-decode -q >"$T/n.pcm"
@@ -284,7 +286,18 @@ expect "DECODE_BLOCK_MS=100 works as -b 100" "got=1600 total=2240" "$(tr '\n' ' 
 syn=$(mandoc -Tutf8 "$TOP/man/exotel-decode.1" | col -b |
     sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n\t' ' ' | sed 's/^ //;s/ $//')
 run exotel-decode -h
-expect "-h: usage identical to the man page SYNOPSIS, exit 100" "100|usage: $syn" "$rc|$err"
+expect "-h: usage identical to the man page SYNOPSIS on stdout, exit 0" "0|usage: $syn|" "$rc|$(head -n 1 <<<"$out")|$err"
+expect "-h: then the options, one a line" "14" "$(grep -c '^  -' <<<"$out")"
+run exotel-decode --help
+expect "--help: the same" "0|usage: $syn" "$rc|$(head -n 1 <<<"$out")"
+run exotel-decode --version
+expect_match "--version: name and version, exit 0" '^0\|exotel-decode [^ ]+$' "$rc|$out"
+run exotel-decode -p twilio </dev/null
+expect "-p twilio: exit 100 (twilio is read on exotel connections)" "100|exotel-decode: fatal: -p: want exotel, native or auto" "$rc|$err"
+run env PROTOCOL=jwt exotel-decode </dev/null
+expect "PROTOCOL=jwt: exit 100 naming the variable" "100|exotel-decode: fatal: PROTOCOL: want exotel, native or auto" "$rc|$err"
+run exotel-decode -t both </dev/null
+expect "-t both: exit 100" "100|exotel-decode: fatal: -t: want inbound or outbound" "$rc|$err"
 run exotel-decode -x </dev/null
 expect "unknown option: usage, exit 100" "100" "$rc"
 run exotel-decode -b 10ms </dev/null
@@ -305,4 +318,4 @@ expect "stdout closed early: exit 111 with a message" \
 
 # --- Calls tag their log lines.
 mkcapture -d 2 <"$T/s.pcm" | CALL_ID=c42 exotel-decode -q 2>&1 >/dev/null | head -n 1 >"$T/l"
-expect "CALL_ID tags each line" "exotel-decode: warning: call=c42 gap line=4 missing_ms=20" "$(cat "$T/l")"
+expect "CALL_ID tags each line" "exotel-decode: warning: call=c42 gap line=4 track=inbound missing_ms=20" "$(cat "$T/l")"

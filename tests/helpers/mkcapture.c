@@ -3,11 +3,12 @@
  * benchmarks and replay: the messages Exotel (or Twilio, or a native
  * client) would send for that audio, one JSON text a line.
  *
- * usage: mkcapture [-KPSTWxz] [-p exotel|twilio|native] [-c pcm16|mulaw]
- *            [-e spelling] [-r rate] [-m chunk-ms] [-o first-ts-ms]
- *            [-i call-sid] [-a account-sid] [-s stream-sid] [-f from]
- *            [-t to] [-C name=value]... [-d n]... [-u n]... [-l n]...
- *            [-D n:digit]... [-M n:name]... [-R reason] [-g hz:ms]
+ * usage: mkcapture [-FKNPSTWxz] [-p exotel|twilio|native] [-c pcm16|mulaw]
+ *            [-e spelling] [-r rate] [-A start-rate] [-m chunk-ms]
+ *            [-o first-ts-ms] [-i call-sid] [-a account-sid] [-s stream-sid]
+ *            [-f from] [-t to] [-C name=value]... [-d n]... [-u n]...
+ *            [-l n]... [-D n:digit]... [-M n:name]... [-X n:event]...
+ *            [-R reason] [-g hz:ms] [-2 outbound.pcm]
  *
  * Reads PCM16LE mono at -r rate (default 8000) on stdin, or makes a sine
  * of hz for ms milliseconds with -g; writes the capture on stdout:
@@ -27,6 +28,13 @@
  *   -R   stop reason (default callended);  -z  no stop message at all
  *   -P   pretty-print every message over several lines;  -W  CRLF ends
  *   -x   write '/' in payloads as the JSON escape "\/"
+ *   -F   a flat start: its members at the top level, no "start" object
+ *   -N   no media format in the start;  -A  the rate the start names
+ *        (default -r: the audio's own)
+ *   -X n:event  a bare {"event":..,"stream_sid":..} after chunk n
+ *   -2   a second track: file holds its PCM16LE (same rate); each chunk
+ *        of it follows the inbound chunk of the same number, and every
+ *        media message names its track (inbound, outbound)
  * Example:  mkcapture -r 16000 -m 100 -S < speech16k.raw > call.ndjson
  */
 #include <math.h>
@@ -43,11 +51,12 @@
 #define MAXLIST 256
 
 static const char usage[] =
-    "mkcapture [-KPSTWxz] [-p exotel|twilio|native] [-c pcm16|mulaw] "
-    "[-e spelling] [-r rate] [-m chunk-ms] [-o first-ts-ms] [-i call-sid] "
-    "[-a account-sid] [-s stream-sid] [-f from] [-t to] [-C name=value]... "
-    "[-d n]... [-u n]... [-l n]... [-D n:digit]... [-M n:name]... "
-    "[-R reason] [-g hz:ms]";
+    "mkcapture [-FKNPSTWxz] [-p exotel|twilio|native] [-c pcm16|mulaw] "
+    "[-e spelling] [-r rate] [-A start-rate] [-m chunk-ms] "
+    "[-o first-ts-ms] [-i call-sid] [-a account-sid] [-s stream-sid] "
+    "[-f from] [-t to] [-C name=value]... [-d n]... [-u n]... [-l n]... "
+    "[-D n:digit]... [-M n:name]... [-X n:event]... [-R reason] "
+    "[-g hz:ms] [-2 outbound.pcm]";
 
 struct list {
 	long n[MAXLIST];
@@ -56,14 +65,16 @@ struct list {
 };
 
 static int twilio, native, mulaw, strnums, nots, nochunk, pretty, crlf;
-static int escslash;
+static int escslash, flat, noformat;
+static unsigned startrate;
+static const char *track;	/* media.track of the chunk being written */
 static const char *callsid = "CA0001", *account = "AC0001";
 static const char *streamsid = "ST0001";
 static const char *from = "+910000000001", *to = "+910000000002";
 static const char *reason = "callended", *spelling;
 static const char *custom[MAXLIST];
 static int ncustom;
-static struct list drops, dups, lates, dtmfs, marks;
+static struct list drops, dups, lates, dtmfs, marks, bare;
 static char *line;		/* the message being built */
 static size_t linelen, linecap;
 static long seq;
@@ -208,10 +219,14 @@ start_msg(unsigned rate)
 		return;
 	}
 	head("start");
-	adds(",\"start\":{");
-	addk(twilio ? "streamSid" : "stream_sid");
-	addq(streamsid);
-	adds(",");
+	if (flat)
+		adds(",");
+	else {
+		adds(",\"start\":{");
+		addk(twilio ? "streamSid" : "stream_sid");
+		addq(streamsid);
+		adds(",");
+	}
 	addk(twilio ? "callSid" : "call_sid");
 	addq(callsid);
 	adds(",");
@@ -222,7 +237,8 @@ start_msg(unsigned rate)
 	adds(",\"to\":");
 	addq(to);
 	if (twilio)
-		adds(",\"tracks\":[\"inbound\"]");
+		adds(track ? ",\"tracks\":[\"inbound\",\"outbound\"]" :
+		    ",\"tracks\":[\"inbound\"]");
 	adds(",");
 	addk(twilio ? "customParameters" : "custom_parameters");
 	adds("{");
@@ -236,14 +252,19 @@ start_msg(unsigned rate)
 		addk(name);
 		addq(eq + 1);
 	}
-	adds("},");
-	addk(twilio ? "mediaFormat" : "media_format");
-	adds("{\"encoding\":");
-	addq(spelling);
-	adds(",");
-	addk(twilio ? "sampleRate" : "sample_rate");
-	addn(rate);
-	adds(twilio ? ",\"channels\":1}}}" : ",\"bit_rate\":\"128kbps\"}}}");
+	adds("}");
+	if (!noformat) {
+		adds(",");
+		addk(twilio ? "mediaFormat" : "media_format");
+		adds("{\"encoding\":");
+		addq(spelling);
+		adds(",");
+		addk(twilio ? "sampleRate" : "sample_rate");
+		addn(startrate ? startrate : rate);
+		adds(twilio ? ",\"channels\":1}" :
+		    ",\"bit_rate\":\"128kbps\"}");
+	}
+	adds(flat ? "}" : "}}");
 	emit();
 }
 
@@ -258,7 +279,11 @@ media_msg(long chunk, long ts, const unsigned char *p, size_t n)
 	len = base64_encode(p, n, b64);
 	head("media");
 	adds(",\"media\":{");
-	if (twilio)
+	if (track) {
+		addk("track");
+		addq(track);
+		adds(",");
+	} else if (twilio)
 		adds("\"track\":\"inbound\",");
 	if (!nochunk) {
 		addk("chunk");
@@ -312,6 +337,12 @@ after(long n)
 			adds("}}");
 			emit();
 		}
+	for (i = 0; i < bare.len; i++)
+		if (bare.n[i] == n) {
+			head(bare.s[i]);
+			adds("}");
+			emit();
+		}
 	for (i = 0; i < marks.len; i++)
 		if (marks.n[i] == n) {
 			head("mark");
@@ -338,6 +369,50 @@ push(struct list *l, const char *arg, int withtext)
 		l->s[l->len] = strchr(arg, ':') + 1;
 	}
 	l->n[l->len++] = opt_int("chunk number", num, 0, 100000000);
+}
+
+/* PCM16 p (n bytes, consumed) as mu-law; *n becomes its length. */
+static unsigned char *
+to_ulaw(unsigned char *p, size_t *n)
+{
+	unsigned char *enc = malloc(*n / 2 + 1);
+	size_t j;
+
+	if (enc == NULL)
+		fatal_sys(EXIT_SYSTEM, "out of memory");
+	for (j = 0; j < *n / 2; j++)
+		enc[j] = pcm16_to_ulaw(le16_get(p + 2 * j));
+	free(p);
+	*n /= 2;
+	return enc;
+}
+
+/* The whole of file; *n bytes, owned by the caller. */
+static unsigned char *
+slurp(const char *file, size_t *n)
+{
+	unsigned char *buf = NULL;
+	size_t cap = 0, len = 0;
+	FILE *f = fopen(file, "rb");
+
+	if (f == NULL)
+		fatal_sys(EXIT_SYSTEM, "unable to open %s", file);
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if ((buf = realloc(buf, cap)) == NULL)
+				fatal_sys(EXIT_SYSTEM, "out of memory");
+		}
+		size_t r = fread(buf + len, 1, cap - len, f);
+		if (r == 0)
+			break;
+		len += r;
+	}
+	if (ferror(f))
+		fatal_sys(EXIT_SYSTEM, "unable to read %s", file);
+	fclose(f);
+	*n = len & ~(size_t)1;
+	return buf;
 }
 
 /* The whole input (or a sine); *n bytes, owned by the caller. */
@@ -387,16 +462,35 @@ int
 main(int argc, char **argv)
 {
 	const char *proto = "exotel", *codec = NULL, *sine = NULL;
-	unsigned char *pcm, *enc = NULL;
+	const char *second = NULL;
+	unsigned char *pcm, *pcm2 = NULL;
+	size_t n2 = 0;
+	long nchunks2 = 0, last;
 	unsigned rate = 8000;
 	long ms = 20, first = 0, nchunks, i, k, held = -1;
-	size_t n, per, off, len, j;
+	size_t n, per, off, len;
 	int c, stop = 1;
 
 	msg_init(argv[0]);
 	while ((c = getopt(argc, argv,
-	    "a:c:C:d:D:e:f:g:i:Kl:m:M:o:p:PR:r:s:St:Tu:Wxz")) != -1) {
+	    "2:a:A:c:C:d:D:e:Ff:g:i:Kl:m:M:No:p:PR:r:s:St:Tu:WxX:z")) != -1) {
 		switch (c) {
+		case '2':
+			second = optarg;
+			break;
+		case 'A':
+			startrate = (unsigned)opt_int("-A", optarg, RATE_MIN,
+			    RATE_MAX);
+			break;
+		case 'F':
+			flat = 1;
+			break;
+		case 'N':
+			noformat = 1;
+			break;
+		case 'X':
+			push(&bare, optarg, 1);
+			break;
 		case 'a':
 			account = optarg;
 			break;
@@ -492,15 +586,15 @@ main(int argc, char **argv)
 
 	pcm = audio(sine, rate, &n);
 	n &= ~(size_t)1;
+	if (second) {
+		pcm2 = slurp(second, &n2);
+		track = "inbound";
+	}
+	/* Payload bytes: one mu-law byte per sample. */
 	if (mulaw) {
-		/* Payload bytes: one mu-law byte per sample. */
-		if ((enc = malloc(n / 2 + 1)) == NULL)
-			fatal_sys(EXIT_SYSTEM, "out of memory");
-		for (j = 0; j < n / 2; j++)
-			enc[j] = pcm16_to_ulaw(le16_get(pcm + 2 * j));
-		free(pcm);
-		pcm = enc;
-		n /= 2;
+		pcm = to_ulaw(pcm, &n);
+		if (pcm2)
+			pcm2 = to_ulaw(pcm2, &n2);
 	}
 	if (!native) {
 		head("connected");
@@ -516,16 +610,26 @@ main(int argc, char **argv)
 	}
 	per = (size_t)ms * rate / 1000 * (mulaw ? 1 : 2);
 	nchunks = (long)((n + per - 1) / per);
-	for (i = 1; i <= nchunks; i++) {
+	nchunks2 = (long)((n2 + per - 1) / per);
+	last = nchunks > nchunks2 ? nchunks : nchunks2;
+	for (i = 1; i <= last; i++) {
 		off = (size_t)(i - 1) * per;
 		len = n - off < per ? n - off : per;
-		if (listed(&lates, i, NULL))
+		if (i > nchunks)
+			;
+		else if (listed(&lates, i, NULL))
 			held = i;
 		else if (!listed(&drops, i, NULL)) {
 			media_msg(i, first + (i - 1) * ms, pcm + off, len);
 			if (listed(&dups, i, NULL))
 				media_msg(i, first + (i - 1) * ms, pcm + off,
 				    len);
+		}
+		if (i <= nchunks2) {
+			len = n2 - off < per ? n2 - off : per;
+			track = "outbound";
+			media_msg(i, first + (i - 1) * ms, pcm2 + off, len);
+			track = "inbound";
 		}
 		after(i);
 		if (held > 0 && i == held + 2) {
@@ -557,6 +661,7 @@ main(int argc, char **argv)
 		emit();
 	}
 	free(pcm);
+	free(pcm2);
 	free(line);
 	return fflush(stdout) ? EXIT_SYSTEM : EXIT_OK;
 }

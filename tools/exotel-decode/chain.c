@@ -16,7 +16,7 @@
 #include "spawn.h"
 
 #define CHAIN_MAXCUSTOM 32	/* CUSTOM_* variables; Exotel allows 3 */
-#define CHAIN_MAXENV (10 + CHAIN_MAXCUSTOM + 1)
+#define CHAIN_MAXENV (11 + CHAIN_MAXCUSTOM + 1)
 
 /* "NAME=value" in a new string (owned by the caller). */
 static char *
@@ -58,19 +58,21 @@ customvar(const char *key, jv v)
 
 /* env[] (filled, NULL-ended) holds owned strings. */
 static void
-build_env(char **env, const struct call *c)
+build_env(char **env, const struct call *c, int track, int codec,
+    unsigned samplerate)
 {
 	char rate[16];
 	jv params;
 	int n = 0, k;
 
-	snprintf(rate, sizeof rate, "%u", c->rate);
+	snprintf(rate, sizeof rate, "%u", samplerate);
 	env[n++] = varjv("INTERACTION_ID", c->interaction_id);
 	env[n++] = varjv("TENANT_ID", c->tenant_id);
 	env[n++] = varjv("STREAM_SID", c->stream_sid);
 	env[n++] = varjv("CALL_SID", c->call_sid);
 	env[n++] = var("SAMPLE_RATE", rate);
-	env[n++] = var("ENCODING", codec_names[c->codec]);
+	env[n++] = var("ENCODING", codec_names[codec]);
+	env[n++] = var("TRACK", track_names[track]);
 	env[n++] = varjv("CALL_FROM", c->from);
 	env[n++] = varjv("CALL_TO", c->to);
 	params = jv_dump_string(jv_copy(c->custom), 0);
@@ -91,7 +93,8 @@ build_env(char **env, const struct call *c)
 
 int
 chain_start(struct chain *ch, char *const *argv, const struct call *c,
-    int ev_to, const char *start_line, size_t n)
+    int track, int codec, unsigned rate, int ev_to, const char *start_line,
+    size_t n)
 {
 	char *env[CHAIN_MAXENV];
 	int pcm[2], ev[2] = { -1, -1 }, i, e;
@@ -109,13 +112,17 @@ chain_start(struct chain *ch, char *const *argv, const struct call *c,
 	if (ev_to >= 0) {
 		if (pipe2(ev, O_CLOEXEC) < 0)
 			fatal_sys(EXIT_SYSTEM, "unable to create a pipe");
-		/* 64 KiB of pipe: the start line always fits. */
-		if (write_all(ev[1], start_line, n) < 0)
+		/*
+		 * Never waited on, even now: the line is at most PIPE_BUF
+		 * bytes and the pipe empty, so it goes in whole at once.
+		 */
+		if (fd_nonblock(ev[1], 1) < 0 ||
+		    write_all(ev[1], start_line, n) < 0)
 			fatal_sys(EXIT_SYSTEM,
 			    "unable to write the start event");
 		sp.fds[sp.nfds++] = (struct spawn_fd){ ev[0], ev_to };
 	}
-	build_env(env, c);
+	build_env(env, c, track, codec, rate);
 	ch->pid = spawn_child(&sp);
 	e = errno;
 	for (i = 0; env[i]; i++)
@@ -132,10 +139,19 @@ chain_start(struct chain *ch, char *const *argv, const struct call *c,
 	}
 	ch->pcm = pcm[1];
 	ch->ev = ev[1];
-	if (ch->ev >= 0)
-		fd_nonblock(ch->ev, 1);
-	info("child pid=%ld prog=%s", (long)ch->pid, argv[0]);
+	info("child pid=%ld track=%s prog=%s", (long)ch->pid,
+	    track_names[track], argv[0]);
 	return 0;
+}
+
+void
+chain_close(struct chain *ch)
+{
+	if (ch->pcm >= 0)
+		close(ch->pcm);
+	if (ch->ev >= 0)
+		close(ch->ev);
+	ch->pcm = ch->ev = -1;
 }
 
 int
@@ -143,11 +159,7 @@ chain_wait(struct chain *ch)
 {
 	int ws;
 
-	if (ch->pcm >= 0)
-		close(ch->pcm);
-	if (ch->ev >= 0)
-		close(ch->ev);
-	ch->pcm = ch->ev = -1;
+	chain_close(ch);
 	while (waitpid(ch->pid, &ws, 0) < 0)
 		if (errno != EINTR)
 			fatal_sys(EXIT_SYSTEM, "unable to wait for pid %ld",

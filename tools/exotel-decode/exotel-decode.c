@@ -1,20 +1,26 @@
 /*
- * exotel-decode - media-stream messages to raw PCM16LE.
+ * exotel-decode - media-stream messages to raw PCM16LE, a track at a time.
  *
- * Reads on stdin the messages of one call, one JSON text a line (as
+ * Reads on stdin the messages of one connection, one JSON text a line (as
  * ws-accept writes them and captures store them; pretty-printed messages
- * spanning lines and CRLF ends are accepted too): Exotel AgentStream,
- * Twilio Media Streams, or the native protocol (a JSON start line, then
- * raw PCM16LE to EOF).  Writes the call's audio as PCM16LE mono on stdout
- * (-w: after a streaming WAV header), with silence where chunks are
- * missing so the PCM keeps the call's clock, and duplicates dropped.
- * With -e FD, writes the call's events (start, dtmf, mark, stop) as JSON
- * lines on FD; with "-- prog args...", runs prog once the call has
- * started, PCM on its stdin, and exits with its status.  Bad messages are
- * logged with their line number and skipped; stderr gets one line each.
+ * spanning lines and CRLF ends are accepted too): Exotel AgentStream or
+ * Twilio Media Streams (PROTOCOL=exotel), or the native protocol (a JSON
+ * start line, then raw PCM16LE to EOF; PROTOCOL=native).  A connection
+ * may carry several streams (start ... stop, start ... stop) and each
+ * stream up to two tracks (inbound, outbound), each on its own clock:
+ * silence where chunks are missing, duplicates and out-of-order chunks
+ * dropped and counted.
+ *
+ * Without a chain, one track (-t) goes to stdout (-w: after a streaming
+ * WAV header) and the events to -e FD.  With "-- prog args...", prog runs
+ * once per track of each stream as the track's first chunk arrives, with
+ * that track's PCM on its stdin, its own event pipe on FD, and the stream
+ * and track in its environment; we exit with the first failing child's
+ * status.  Bad messages are logged with their line number and skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,63 +30,121 @@
 #include <jv.h>
 
 #include "base64.h"
-#include "call.h"
 #include "chain.h"
+#include "clock.h"
 #include "events.h"
 #include "fastscan.h"
 #include "frame.h"
 #include "input.h"
 #include "io.h"
 #include "jsonscan.h"
+#include "jvx.h"
+#include "logsafe.h"
+#include "metrics.h"
 #include "msg.h"
 #include "num.h"
-#include "setting.h"
 #include "output.h"
 #include "pcm.h"
+#include "proto.h"
+#include "setting.h"
+#include "sniff.h"
 #include "timeline.h"
 
 static const char usage[] =
-    "exotel-decode [-hLqvw] [-b ms] [-e fd] [-g ms] [-m bytes] [-r rate] "
-    "[-- prog [arg ...]]";
+    "exotel-decode [-hLqvw] [-b ms] [-e fd] [-g ms] [-k ms] [-m bytes] "
+    "[-p protocol] [-r rate] [-t track] [-- prog [arg ...]]";
+
+static const char help[] =
+    "  -b ms        write PCM in blocks of ms milliseconds (DECODE_BLOCK_MS; 0: as decoded)\n"
+    "  -e fd        event lines on descriptor fd (in a chain: each child's own pipe there)\n"
+    "  -g ms        longest gap filled with silence (DECODE_MAX_GAP_MS, default 60000)\n"
+    "  -h           this help\n"
+    "  -k ms        after a stop, how long to wait for another stream (default 1000)\n"
+    "  -L           fill the first chunk's timestamp with silence (DECODE_FILL_LEADING)\n"
+    "  -m bytes     longest message kept (MAX_MESSAGE_BYTES, default 1048576)\n"
+    "  -p protocol  exotel, native or auto (PROTOCOL, default auto)\n"
+    "  -q           warnings and errors only\n"
+    "  -r rate      the input's rate, whatever the URL and the start say\n"
+    "  -t track     the track written on stdout: inbound or outbound\n"
+    "  -v           debug lines too\n"
+    "  -w           a WAV header before the PCM\n"
+    "  --help, --version\n";
 
 #define TS_MAX 86400000LL	/* a timestamp past a day is corrupt */
 #define CHUNK_MAX 2147483647LL
 #define NOTSTREAM_LINES 8	/* bad lines before we call it not a stream */
 #define NOTSTREAM_BYTES 65536
 #define SAY_LIMIT 100		/* lines of one kind before we go quiet */
+#define PENDING_MAX 16		/* events held for a track not yet open */
+#define TIMING_RUN 3		/* chunks in a row that disagree: say so */
+#define DIGIT_MAX 16		/* bytes of a dtmf digit */
+#define NAME_MAX_ 256		/* bytes of a mark name's JSON text */
+#define KINDS_MAX 16		/* unknown event kinds remembered */
+#define METRICS_EVERY_MS 10000	/* a long call's counts reach /metrics */
 
 /* Kinds of warning, each with its own quota of log lines. */
 enum {
 	W_JSON, W_SHAPE, W_EVENT, W_ORDER, W_PAYLOAD, W_NUMBER, W_SIZE,
-	W_GAP, W_DUP, W_LATE, W_JUMP, W_NKINDS
+	W_GAP, W_DUP, W_LATE, W_JUMP, W_TRACK, W_NKINDS
 };
 static const char *const kind_names[W_NKINDS] = {
 	"invalid-json", "message", "event", "order", "payload", "number",
-	"size", "gap", "duplicate", "late", "jump"
+	"size", "gap", "duplicate", "late", "jump", "track"
 };
 
 struct opts {
 	int wav;
 	int fill_leading;
-	unsigned rate;		/* 0: from the start message */
+	int conn;		/* CONN_AUTO, CONN_EXOTEL, CONN_NATIVE */
+	int track;		/* on stdout without a chain */
+	unsigned rate;		/* -r; 0: none */
+	unsigned url_rate;	/* SAMPLE_RATE; 0: none */
 	long block_ms;		/* 0: write each chunk as decoded */
 	long max_gap_ms;
+	long linger_ms;		/* after a stop: wait for another start */
 	size_t maxmsg;
 	int evfd;		/* -1: no events */
 	char **prog;		/* chain argv (borrowed from main's), or NULL */
 };
 
+/* One track of the stream in progress. */
+struct track {
+	int id;			/* T_INBOUND, T_OUTBOUND */
+	int open;		/* its output (and child) exist */
+	int gone;		/* its reader went away */
+	int codec;		/* in force once open */
+	struct timeline tl;
+	struct output out;
+	struct events own;	/* chain: the child's event pipe */
+	struct events *ev;	/* where its events go */
+	struct chain ch;
+	unsigned long long bytes, bad, dropped[D_NREASONS];
+	long long prev_ts;	/* the timing check: the previous chunk */
+	size_t prev_n;
+	int off;		/* chunks in a row whose length disagreed */
+	long long off_ratio;	/* by this much (length / step, per mille) */
+	unsigned long long reported[5 + D_NREASONS];	/* see report() */
+	jv pending[PENDING_MAX];	/* owned events before it opened */
+	int npending;
+};
+
 struct decoder {
 	struct opts o;
 	struct input in;
-	struct output out;
-	struct events ev;
-	struct timeline tl;
-	struct chain ch;
+	struct events ev;	/* -e FD without a chain */
 	struct call call;
-	int started, stopped, native, child_gone;
+	struct track tr[T_NTRACKS];
+	int live;		/* a stream has started and not stopped */
+	int streams;		/* streams started so far */
+	int native;		/* after a native start: raw input */
+	int all_gone;		/* chain: every child of the stream is gone */
+	int status;		/* the first failing child's */
+	int wav_done;		/* the WAV header is out */
+	int64_t linger_until;	/* after a stop: end of the wait (mono ms) */
+	int64_t reported_at;	/* last report() (mono ms) */
 	long long wav_at;	/* offset of the WAV header in a file, or -1 */
-	const char *reason;	/* the stop's, when stopped */
+	unsigned long long ignored;	/* stdout: the other track's bytes */
+	unsigned long long wav_bytes;	/* stdout: PCM bytes of every stream */
 	/* A message spanning lines is gathered in msg before parsing. */
 	struct frame fr;
 	int pending;		/* msg holds the start of a message */
@@ -92,13 +156,12 @@ struct decoder {
 	unsigned long badlines;	/* bad lines before that */
 	unsigned long long bad;	/* bad messages in all */
 	int said[W_NKINDS];
-	int tracks_warned;
+	char kinds[KINDS_MAX][24];	/* unknown events already logged */
+	int nkinds;
 	unsigned char *dec;	/* owned; decoded payload bytes */
 	unsigned char *pcm;	/* owned; mu-law expanded to PCM16 */
 	size_t decsize;
 };
-
-static void finish(struct decoder *d);
 
 /*
  * Whether one more line of this kind may be logged: after SAY_LIMIT the
@@ -116,12 +179,23 @@ say(struct decoder *d, int kind)
 	return 0;
 }
 
-/* Write what is decoded, then exit: nothing received is lost. */
+static void
+bad_message(struct decoder *d)
+{
+	d->bad++;
+	metrics_add("ingest_decode_bad_messages_total", 1);
+}
+
+/* Write what is decoded (every track), then exit: nothing is lost. */
 static void __attribute__((noreturn))
 die(struct decoder *d, int status, const char *what)
 {
-	if (d->started && !d->child_gone)
-		(void)out_flush(&d->out);
+	int t;
+
+	for (t = 0; t < T_NTRACKS; t++)
+		if (d->tr[t].open && !d->tr[t].gone)
+			(void)out_flush(&d->tr[t].out);
+	metrics_flush();
 	fatal(status, "%s", what);
 }
 
@@ -132,7 +206,7 @@ die(struct decoder *d, int status, const char *what)
 static void
 check_stream(struct decoder *d)
 {
-	d->bad++;
+	bad_message(d);
 	if (d->seen_event)
 		return;
 	/* Bytes seen include a too-long line still in the buffer. */
@@ -142,91 +216,388 @@ check_stream(struct decoder *d)
 		    "event field at the start of the input");
 }
 
-/* A write to the PCM output failed (errno set). */
+/* A write to a track's PCM output failed (errno set). */
 static void
-write_failed(struct decoder *d)
+write_failed(struct decoder *d, struct track *tr)
 {
+	int t;
+
 	if (d->o.prog && errno == EPIPE) {
-		if (!d->child_gone)
-			warnx_("child-exited pid=%ld (its stdin is closed; "
-			    "input no longer read)", (long)d->ch.pid);
-		d->child_gone = 1;
+		if (!tr->gone)
+			warnx_("child-exited pid=%ld track=%s (its stdin is "
+			    "closed; its audio is dropped)", (long)tr->ch.pid,
+			    track_names[tr->id]);
+		tr->gone = 1;
+		for (t = 0; t < T_NTRACKS; t++)
+			if (d->tr[t].open && !d->tr[t].gone)
+				return;
+		/* Nobody is left to take the audio: stop reading. */
+		d->all_gone = 1;
 		return;
 	}
+	metrics_flush();
 	fatal_sys(EXIT_SYSTEM, "unable to write PCM");
 }
+
+static void report(struct decoder *d);
 
 /* Input is about to be waited for: what was decoded goes out first. */
 static void
 idle(void *arg)
 {
 	struct decoder *d = arg;
+	struct track *tr;
+	int t;
 
-	if (d->started && !d->child_gone && out_drain(&d->out) < 0)
-		write_failed(d);
+	for (t = 0; t < T_NTRACKS; t++) {
+		tr = &d->tr[t];
+		if (tr->open && !tr->gone && out_drain(&tr->out) < 0)
+			write_failed(d, tr);
+	}
+	if (d->live && mono_ms() - d->reported_at >= METRICS_EVERY_MS)
+		report(d);
 }
 
 /*
- * The start message (borrowed): the call, its clock, its output, and the
- * child when chained.
+ * The tracks' counts to METRICS_FD: what grew since the last report.
+ * Called at each stream's end and, for a long call, every
+ * METRICS_EVERY_MS from idle().
  */
+static void
+report(struct decoder *d)
+{
+	static const char *const names[] = {
+		"ingest_decode_chunks_total", "ingest_decode_bytes_total",
+		"ingest_decode_gaps_filled_total",
+		"ingest_decode_duplicates_total", "ingest_decode_late_total",
+	};
+	char name[96];
+	struct track *tr;
+	unsigned long long now[5 + D_NREASONS];
+	int t, i;
+
+	for (t = 0; t < T_NTRACKS; t++) {
+		tr = &d->tr[t];
+		now[0] = tr->tl.chunks;
+		now[1] = tr->bytes;
+		now[2] = tr->tl.gaps;
+		now[3] = tr->tl.dups;
+		now[4] = tr->tl.late;
+		for (i = 0; i < D_NREASONS; i++)
+			now[5 + i] = tr->dropped[i];
+		for (i = 0; i < 5 + D_NREASONS; i++) {
+			if (now[i] == tr->reported[i])
+				continue;
+			if (i < 5)
+				snprintf(name, sizeof name, "%s", names[i]);
+			else
+				snprintf(name, sizeof name, "ingest_decode_"
+				    "dropped_bytes_total{reason=\"%s\"}",
+				    drop_names[i - 5]);
+			metrics_add(name, (double)(now[i] - tr->reported[i]));
+			tr->reported[i] = now[i];
+		}
+	}
+	metrics_flush();
+	d->reported_at = mono_ms();
+}
+
+/* Event obj (consumed) for track t: sent, or held until it opens. */
+static void
+deliver(struct decoder *d, int t, jv obj)
+{
+	struct track *tr = &d->tr[d->o.prog ? t : d->o.track];
+
+	if (tr->open) {
+		if (!tr->gone)
+			ev_emit(tr->ev, obj, 0);
+		else
+			jv_free(obj);
+		return;
+	}
+	if (tr->npending < PENDING_MAX) {
+		tr->pending[tr->npending++] = obj;
+		return;
+	}
+	warnx_("event-dropped track=%s (more than %d before its first "
+	    "chunk)", track_names[tr->id], PENDING_MAX);
+	jv_free(obj);
+}
+
+/*
+ * The start event of track t for its child or -e, at most PIPE_BUF
+ * bytes with its newline: the custom parameters go when it would not be.
+ */
+static jv
+start_event(struct decoder *d, struct track *tr)
+{
+	jv ev = ev_start(&d->call, tr->id, tr->codec, d->call.rate);
+
+	if (jdumplen(ev) + 1 > PIPE_BUF) {
+		warnx_("custom-parameters dropped (the start event would be "
+		    "over %d bytes)", PIPE_BUF);
+		jv_free(ev);
+		jv_free(d->call.custom);
+		d->call.custom = jv_object();
+		ev = ev_start(&d->call, tr->id, tr->codec, d->call.rate);
+	}
+	return ev;
+}
+
+/*
+ * Open track tr at its first chunk (p, n bytes decoded, may be NULL):
+ * its codec is settled (from the payload when the start said none, or
+ * said mu-law of clearly PCM16 bytes), then its output: stdout, or a
+ * child with its own pipes.
+ */
+static void
+open_track(struct decoder *d, struct track *tr, const unsigned char *p,
+    size_t n, unsigned long line)
+{
+	uint8_t hdr[WAV_HEADER_LEN];
+	jv ev, text;
+	size_t blk;
+	int fd = 1, i, seen = p ? sniff_codec(p, n) : -1;
+
+	tr->codec = d->call.codec;
+	if (tr->codec == C_DETECT) {
+		tr->codec = seen == C_MULAW ? C_MULAW : C_PCM16;
+		info("codec track=%s encoding=%s (%s)", track_names[tr->id],
+		    codec_names[tr->codec], seen < 0 ? "the payload is not "
+		    "clear: the default" : "read from the payload");
+	} else if (tr->codec == C_MULAW && seen == C_PCM16) {
+		warnx_("codec-mismatch line=%lu track=%s start=mulaw "
+		    "payload=pcm16 (decoded as pcm16)", line,
+		    track_names[tr->id]);
+		metrics_add("ingest_codec_mismatch_total", 1);
+		tr->codec = C_PCM16;
+	}
+	ev = start_event(d, tr);
+	if (d->o.prog) {
+		text = jv_string_append_str(jv_dump_string(ev, 0), "\n");
+		chain_start(&tr->ch, d->o.prog, &d->call, tr->id, tr->codec,
+		    d->call.rate, d->o.evfd, jv_string_value(text),
+		    (size_t)jv_string_length_bytes(jv_copy(text)));
+		jv_free(text);
+		fd = tr->ch.pcm;
+		tr->own = (struct events){ .fd = tr->ch.ev, .nonblock = 1,
+		    .track = track_names[tr->id] };
+		tr->ev = &tr->own;
+	} else {
+		tr->ev = &d->ev;
+		ev_emit(tr->ev, ev, 0);
+	}
+	tr->open = 1;
+	blk = (size_t)((unsigned long long)d->o.block_ms * d->call.rate /
+	    1000) * 2;
+	out_init(&tr->out, fd, blk);
+	if (d->o.wav && !d->o.prog && !d->wav_done) {
+		d->wav_done = 1;
+		d->wav_at = (long long)lseek(1, 0, SEEK_CUR);
+		wav_header(hdr, d->call.rate);
+		if (out_direct(&tr->out, hdr, sizeof hdr) < 0)
+			write_failed(d, tr);
+	}
+	for (i = 0; i < tr->npending; i++)
+		ev_emit(tr->ev, tr->pending[i], 0);
+	tr->npending = 0;
+}
+
+/* The stream in progress ends: every track says so and closes. */
+static void
+end_stream(struct decoder *d, const char *reason)
+{
+	struct trackstats st;
+	struct track *tr;
+	char id[LOGSAFE_SIZE(64)], sid[LOGSAFE_SIZE(64)];
+	unsigned long long dropped;
+	int t, i, opened = 0, status;
+
+	for (t = 0; t < T_NTRACKS; t++)
+		opened |= d->tr[t].open;
+	/* A stream without audio still has a start and a stop. */
+	if (!opened)
+		open_track(d, &d->tr[d->o.prog ? T_INBOUND : d->o.track], NULL,
+		    0, 0);
+	for (t = 0; t < T_NTRACKS; t++) {
+		tr = &d->tr[t];
+		for (i = 0; i < tr->npending; i++)
+			jv_free(tr->pending[i]);
+		if (tr->npending)
+			warnx_("events-dropped count=%d track=%s (the track "
+			    "had no audio)", tr->npending, track_names[t]);
+		tr->npending = 0;
+		if (!tr->open)
+			continue;
+		if (!tr->gone && out_flush(&tr->out) < 0)
+			write_failed(d, tr);
+		/* What the reader's going lost in our buffer, in input bytes. */
+		if (tr->gone)
+			tr->dropped[D_READER_GONE] += (tr->out.bytes -
+			    tr->out.written) / (tr->codec == C_PCM16 ? 1 : 2);
+		memset(&st, 0, sizeof st);
+		st.chunks = tr->tl.chunks;
+		st.samples = tr->out.written / 2;
+		st.ms = tl_ms(&tr->tl);
+		st.gaps = tr->tl.gaps;
+		st.gap_ms = tr->tl.gap_samples * 1000 / d->call.rate;
+		st.dups = tr->tl.dups;
+		st.late = tr->tl.late;
+		st.bad = tr->bad;
+		st.bytes = tr->bytes;
+		for (dropped = 0, i = 0; i < D_NREASONS; i++) {
+			st.dropped[i] = tr->dropped[i];
+			dropped += tr->dropped[i];
+		}
+		/* Bytes of the input codec: two a sample for PCM16. */
+		st.dropped_ms = dropped / (tr->codec == C_PCM16 ? 2 : 1) *
+		    1000 / d->call.rate;
+		/* A child that closed its stdin may still read events. */
+		ev_emit(tr->ev, ev_stop(&d->call, t, reason, &st), 1);
+		if (tr->ev->dropped)
+			warnx_("events-dropped count=%lu track=%s",
+			    tr->ev->dropped, track_names[t]);
+		info("stop stream=%s track=%s reason=%s interaction=%s "
+		    "chunks=%llu duration_ms=%llu gaps=%llu gap_ms=%llu "
+		    "duplicates=%llu late=%llu bad=%llu bytes=%llu "
+		    "dropped_bytes=%llu",
+		    jshow(d->call.stream_sid, sid, sizeof sid),
+		    track_names[t], reason,
+		    jshow(d->call.interaction_id, id, sizeof id), st.chunks,
+		    st.ms, st.gaps, st.gap_ms, st.dups, st.late, st.bad,
+		    st.bytes, dropped);
+		if (!d->o.prog)
+			d->wav_bytes += tr->out.bytes;
+		else
+			chain_close(&tr->ch);
+	}
+	/* Every child has its EOF first: they finish side by side. */
+	for (t = 0; t < T_NTRACKS && d->o.prog; t++) {
+		tr = &d->tr[t];
+		if (!tr->open)
+			continue;
+		status = chain_wait(&tr->ch);
+		if (status != 0) {
+			info("child track=%s status=%d", track_names[t],
+			    status);
+			if (d->status == 0)
+				d->status = status;
+		}
+		out_free(&tr->out);
+	}
+	if (d->ignored)
+		info("ignored track=%s bytes=%llu (-t %s)",
+		    track_names[!d->o.track], d->ignored,
+		    track_names[d->o.track]);
+	report(d);
+	d->live = 0;
+}
+
+/* A new stream: the start message msg (borrowed). */
 static void
 start(struct decoder *d, jv msg, unsigned long line)
 {
-	uint8_t hdr[WAV_HEADER_LEN];
+	char id[LOGSAFE_SIZE(64)], tenant[LOGSAFE_SIZE(64)];
+	char sid[LOGSAFE_SIZE(64)];
+	struct track *tr;
 	const char *err;
-	char id[80], tenant[80];
-	jv ev, text;
-	int st, fd = 1;
-	size_t blk;
+	int t;
 
-	if ((err = call_from_start(&d->call, msg, d->o.rate, line)) != NULL)
+	if ((err = call_from_start(&d->call, msg, d->o.conn, d->o.rate,
+	    d->o.url_rate, line)) != NULL)
 		die(d, EXIT_BADINPUT, err);
-	d->started = 1;
-	d->native = d->call.protocol == P_NATIVE;
-	tl_init(&d->tl, d->call.rate, d->o.fill_leading,
-	    (unsigned long long)d->o.max_gap_ms);
-	info("start protocol=%s encoding=%s rate=%u interaction=%s tenant=%s",
-	    protocol_names[d->call.protocol], codec_names[d->call.codec],
-	    d->call.rate, jshow(d->call.interaction_id, id, sizeof id),
-	    jshow(d->call.tenant_id, tenant, sizeof tenant));
-	ev = ev_start(&d->call);
-	if (d->o.prog) {
-		text = jv_string_append_str(jv_dump_string(ev, 0), "\n");
-		st = chain_start(&d->ch, d->o.prog, &d->call, d->o.evfd,
-		    jv_string_value(text),
-		    (size_t)jv_string_length_bytes(jv_copy(text)));
-		jv_free(text);
-		if (st != 0)
-			exit(st);
-		fd = d->ch.pcm;
-		d->ev.fd = d->ch.ev;
-		d->ev.nonblock = 1;
-	} else
-		ev_emit(&d->ev, ev);
-	blk = (size_t)((unsigned long long)d->o.block_ms * d->call.rate /
-	    1000) * 2;
-	out_init(&d->out, fd, blk);
-	if (d->o.wav) {
-		d->wav_at = d->o.prog ? -1 : (long long)lseek(fd, 0, SEEK_CUR);
-		wav_header(hdr, d->call.rate);
-		if (out_direct(&d->out, hdr, sizeof hdr) < 0)
-			write_failed(d);
+	d->live = 1;
+	d->streams++;
+	d->in.timeout_ms = -1;
+	d->ignored = 0;
+	d->native = d->call.p == &protos[P_NATIVE];
+	metrics_add("ingest_decode_streams_total", 1);
+	for (t = 0; t < T_NTRACKS; t++) {
+		tr = &d->tr[t];
+		if (tr->open && !d->o.prog)
+			out_free(&tr->out);
+		memset(tr, 0, sizeof *tr);
+		tr->id = t;
+		tr->prev_ts = -1;
+		tl_init(&tr->tl, d->call.rate, d->o.fill_leading,
+		    (unsigned long long)d->o.max_gap_ms);
 	}
+	info("start stream=%s protocol=%s encoding=%s rate=%u interaction=%s "
+	    "tenant=%s", jshow(d->call.stream_sid, sid, sizeof sid),
+	    d->call.p->name, codec_names[d->call.codec], d->call.rate,
+	    jshow(d->call.interaction_id, id, sizeof id),
+	    jshow(d->call.tenant_id, tenant, sizeof tenant));
+	/* Native audio follows raw, on the one track: open it now. */
+	if (d->native)
+		open_track(d, &d->tr[T_INBOUND], NULL, 0, line);
 }
 
 /*
- * One media chunk: b64 (borrowed, len bytes) with its timestamp and chunk
- * number (-1 when absent).  Decodes, places it on the call's clock and
- * writes it, with silence before it for a gap.  unsure: the fast scanner
- * has not ruled out that the line is bad JSON; a payload that is not
- * base64 then returns -1 without doing anything, for libjq to look at.
+ * The timing check, before a chunk of n samples at ts is placed: the
+ * step from the previous chunk's timestamp against that chunk's length.
+ * When chunk lengths and timestamp steps disagree TIMING_RUN times in a
+ * row, the rate or codec in force is wrong: said once, and the track's
+ * chunks go in arrival order from then on (rather than be taken for
+ * gaps or overlaps).
+ */
+static void
+check_timing(struct decoder *d, struct track *tr, long long ts, size_t n,
+    unsigned long line)
+{
+	long long step, len_ms, ratio;
+
+	if (ts < 0 || tr->tl.free_run || ts <= tr->prev_ts)
+		return;
+	if (tr->prev_ts >= 0) {
+		step = ts - tr->prev_ts;
+		len_ms = (long long)tr->prev_n * 1000 / d->call.rate;
+		ratio = len_ms * 1000 / step;
+		/*
+		 * Off by more than a quarter, and by the same ratio each time
+		 * (within an eighth): a wrong rate or codec, not jitter,
+		 * whose steps go both ways.
+		 */
+		if (llabs(len_ms - step) * 4 <= step ||
+		    llabs(len_ms - step) < 2)
+			tr->off = 0;
+		else if (tr->off > 0 &&
+		    llabs(ratio - tr->off_ratio) * 8 <= tr->off_ratio)
+			tr->off++;
+		else {
+			tr->off = 1;
+			tr->off_ratio = ratio;
+		}
+		if (tr->off == TIMING_RUN) {
+			warnx_("timing-mismatch line=%lu track=%s rate=%u "
+			    "encoding=%s chunk_ms=%lld step_ms=%lld "
+			    "implied_rate=%lld (chunk lengths disagree with "
+			    "their timestamps: the rate or codec is wrong; "
+			    "chunks now go in arrival order)", line,
+			    track_names[tr->id], d->call.rate,
+			    codec_names[tr->codec], len_ms, step,
+			    (long long)tr->prev_n * 1000 / step);
+			metrics_add("ingest_decode_timing_mismatch_total", 1);
+			tl_free_run(&tr->tl);
+		}
+	}
+	tr->prev_ts = ts;
+	tr->prev_n = n;
+}
+
+/*
+ * One media chunk of track t: b64 (borrowed, len bytes) with its
+ * timestamp and chunk number (-1 when absent).  Decodes, places it on
+ * the track's clock and writes it, with silence before it for a gap.
+ * unsure: the fast scanner has not ruled out that the line is bad JSON;
+ * a payload that is not base64 then returns -1 without doing anything,
+ * for libjq to look at.
  */
 static int
-media(struct decoder *d, const char *b64, size_t len, long long ts,
+media(struct decoder *d, int t, const char *b64, size_t len, long long ts,
     long long chunk, unsigned long line, int unsure)
 {
 	struct placement pl;
+	struct track *tr;
 	const unsigned char *pcm = d->dec;
 	size_t ns;
 	long n;
@@ -235,76 +606,99 @@ media(struct decoder *d, const char *b64, size_t len, long long ts,
 	n = base64_decode(b64, len, d->dec);
 	if (n < 0 && unsure)
 		return -1;
+	if (t < 0) {
+		bad_message(d);
+		if (say(d, W_TRACK))
+			warnx_("unknown-track line=%lu (dropped)", line);
+		return 0;
+	}
+	if (!d->o.prog && t != d->o.track) {
+		d->ignored += n < 0 ? len / 4 * 3 : (size_t)n;
+		return 0;
+	}
+	tr = &d->tr[t];
+	if (!tr->open)
+		open_track(d, tr, n < 0 ? NULL : d->dec, n < 0 ? 0 : (size_t)n,
+		    line);
 	if (n < 0) {
 		/* Lost, but its length is known: silence keeps the time. */
 		bad = 1;
 		n = (long)(len / 4 * 3);
-		ns = d->call.codec == C_PCM16 ? (size_t)n / 2 : (size_t)n;
-	} else if (d->call.codec == C_PCM16) {
-		if (n & 1) {
-			if (say(d, W_PAYLOAD))
-				warnx_("odd-length line=%lu bytes=%ld "
-				    "(last byte dropped)", line, n);
-			d->bad++;
-		}
-		ns = (size_t)n / 2;
+		ns = tr->codec == C_PCM16 ? (size_t)n / 2 : (size_t)n;
 	} else {
-		ulaw_decode(d->dec, (size_t)n, d->pcm);
-		pcm = d->pcm;
-		ns = (size_t)n;
+		tr->bytes += (size_t)n;
+		if (tr->codec == C_PCM16) {
+			if (n & 1) {
+				if (say(d, W_PAYLOAD))
+					warnx_("odd-length line=%lu bytes=%ld "
+					    "(last byte dropped)", line, n);
+				tr->bad++;
+				tr->dropped[D_ODD_BYTE]++;
+			}
+			ns = (size_t)n / 2;
+		} else {
+			ulaw_decode(d->dec, (size_t)n, d->pcm);
+			pcm = d->pcm;
+			ns = (size_t)n;
+		}
 	}
-	tl_place(&d->tl, ts, chunk, ns, &pl);
+	check_timing(d, tr, ts, ns, line);
+	tl_place(&tr->tl, ts, chunk, ns, &pl);
 	if (pl.verdict == TL_DUPLICATE || pl.verdict == TL_LATE) {
+		if (!bad)
+			tr->dropped[pl.verdict == TL_DUPLICATE ? D_DUPLICATE :
+			    D_LATE] += (size_t)n;
 		if (say(d, pl.verdict == TL_DUPLICATE ? W_DUP : W_LATE))
-			warnx_("%s line=%lu %s=%lld (dropped)",
+			warnx_("%s line=%lu track=%s %s=%lld (dropped)",
 			    pl.verdict == TL_DUPLICATE ? "duplicate" : "late",
-			    line, ts >= 0 ? "timestamp" : "chunk",
+			    line, track_names[t],
+			    ts >= 0 ? "timestamp" : "chunk",
 			    ts >= 0 ? ts : chunk);
 		return 0;
 	}
-	if (pl.silence && out_silence(&d->out, pl.silence * 2) < 0)
-		write_failed(d);
-	if (bad ? out_silence(&d->out, ns * 2) : out_pcm(&d->out, pcm, ns * 2))
-		write_failed(d);
+	if (tr->gone) {
+		if (!bad)
+			tr->dropped[D_READER_GONE] += (size_t)n;
+		return 0;
+	}
+	if (pl.silence && out_silence(&tr->out, pl.silence * 2) < 0)
+		write_failed(d, tr);
+	/* Bytes queued but never written are counted at the stop. */
+	if (!tr->gone && (bad ? out_silence(&tr->out, ns * 2) :
+	    out_pcm(&tr->out, pcm, ns * 2)) < 0)
+		write_failed(d, tr);
 	if (pl.jumped && say(d, W_JUMP))
-		warnx_("jump line=%lu skipped_ms=%llu (over the -g limit, not "
-		    "filled)", line, pl.jumped * 1000 / d->call.rate);
+		warnx_("jump line=%lu track=%s skipped_ms=%llu (over the -g "
+		    "limit, not filled)", line, track_names[t],
+		    pl.jumped * 1000 / d->call.rate);
 	if (pl.leading)
-		info("leading-silence line=%lu ms=%llu", line,
-		    pl.silence * 1000 / d->call.rate);
+		info("leading-silence line=%lu track=%s ms=%llu", line,
+		    track_names[t], pl.silence * 1000 / d->call.rate);
 	else if (pl.silence && say(d, W_GAP))
-		warnx_("gap line=%lu missing_ms=%llu", line,
-		    pl.silence * 1000 / d->call.rate);
+		warnx_("gap line=%lu track=%s missing_ms=%llu", line,
+		    track_names[t], pl.silence * 1000 / d->call.rate);
 	if (bad) {
-		d->bad++;
+		tr->bad++;
+		bad_message(d);
 		if (say(d, W_PAYLOAD))
-			warnx_("bad-base64 line=%lu silence_ms=%llu", line,
+			warnx_("bad-base64 line=%lu track=%s silence_ms=%llu",
+			    line, track_names[t],
 			    (unsigned long long)ns * 1000 / d->call.rate);
 	}
 	return 0;
 }
 
-/* Twilio's bidirectional streams interleave tracks; we want the caller's. */
-static int
-wanted_track(struct decoder *d, const char *t, size_t n)
-{
-	if (t == NULL || (n == 7 && !memcmp(t, "inbound", 7)))
-		return 1;
-	if (!d->tracks_warned++)
-		info("ignoring media of tracks other than inbound");
-	return 0;
-}
-
 /* A number field of a message: bad values are reported and ignored. */
 static long long
-field(struct decoder *d, jv o, const char *k, long long max, unsigned long line)
+number(struct decoder *d, jv o, const char *k, long long max,
+    unsigned long line)
 {
 	jv v = jget(o, k);
 	long long x = -1;
 
 	if (jint(v, 0, max, &x) < 0) {
 		x = -1;
-		d->bad++;
+		bad_message(d);
 		if (say(d, W_NUMBER))
 			warnx_("bad-number line=%lu field=%s (ignored)",
 			    line, k);
@@ -313,85 +707,133 @@ field(struct decoder *d, jv o, const char *k, long long max, unsigned long line)
 	return x;
 }
 
+/* The track named by o.track (o borrowed): -1 for an unknown name. */
+static int
+track_in(jv o)
+{
+	jv t = jget(o, "track");
+	int r = T_INBOUND;
+
+	if (jv_get_kind(t) == JV_KIND_STRING)
+		r = track_of(jv_string_value(t),
+		    (size_t)jv_string_length_bytes(jv_copy(t)));
+	else if (jv_get_kind(t) != JV_KIND_NULL)
+		r = -1;
+	jv_free(t);
+	return r;
+}
+
 /* A media message that the fast scanner left to libjq; msg borrowed. */
 static void
 media_jv(struct decoder *d, jv msg, unsigned long line)
 {
-	jv m = jget(msg, "media"), p = jget(m, "payload"), t = jget(m, "track");
+	jv m = jget(msg, "media"), p = jget(m, "payload");
 	long long ts, chunk;
 
 	if (jv_get_kind(p) != JV_KIND_STRING) {
-		d->bad++;
+		bad_message(d);
 		if (say(d, W_SHAPE))
 			warnx_("no-payload line=%lu", line);
-	} else if (jv_get_kind(t) == JV_KIND_STRING ?
-	    wanted_track(d, jv_string_value(t),
-	    (size_t)jv_string_length_bytes(jv_copy(t))) : 1) {
-		ts = field(d, m, "timestamp", TS_MAX, line);
-		chunk = field(d, m, "chunk", CHUNK_MAX, line);
-		media(d, jv_string_value(p),
+	} else {
+		ts = number(d, m, "timestamp", TS_MAX, line);
+		chunk = number(d, m, "chunk", CHUNK_MAX, line);
+		media(d, track_in(m), jv_string_value(p),
 		    (size_t)jv_string_length_bytes(jv_copy(p)), ts, chunk, line,
 		    0);
 	}
-	jv_free(t);
 	jv_free(p);
 	jv_free(m);
 }
 
-/*
- * dtmf and mark: the member's value (digit, name) goes out as an event;
- * msg is borrowed.
- */
-static void
-marker(struct decoder *d, jv msg, const char *ev, const char *obj,
-    const char *k, unsigned long line)
+/* The position of track t's clock, in ms, for an event. */
+static unsigned long long
+event_ms(struct decoder *d, int t)
 {
-	jv o = jget(msg, obj), v = jget(o, k);
-	char show[40];
-
-	jv_free(o);
-	if (jv_get_kind(v) == JV_KIND_NUMBER)
-		v = jv_dump_string(v, 0);
-	if (jv_get_kind(v) != JV_KIND_STRING) {
-		jv_free(v);
-		d->bad++;
-		if (say(d, W_SHAPE))
-			warnx_("bad-%s line=%lu (no %s.%s)", ev, line, obj, k);
-		return;
-	}
-	info("%s line=%lu %s=%s", ev, line, k, jshow(v, show, sizeof show));
-	if (!strcmp(ev, "dtmf"))
-		ev_emit(&d->ev, ev_dtmf(&d->call, v, tl_ms(&d->tl)));
-	else
-		ev_emit(&d->ev, ev_mark(&d->call, v, tl_ms(&d->tl)));
+	return tl_ms(&d->tr[t].tl);
 }
 
-/* The internal stop reason for a stop message (borrowed); static text. */
-static const char *
-stop_reason(struct decoder *d, jv msg)
+/* dtmf (with its duration) and mark: events of a track; msg borrowed. */
+static void
+marker(struct decoder *d, jv msg, int dtmf, unsigned long line)
 {
-	jv s = jget(msg, "stop"), r = jget(s, "reason");
-	const char *reason = "stopped";
-	const char *v;
+	jv o = jget(msg, dtmf ? "dtmf" : "mark"), v, dur = jv_null();
+	char show[LOGSAFE_SIZE(32)];
+	long long ms;
+	int t = track_in(o);
 
-	if (d->call.protocol != P_TWILIO && jv_get_kind(r) == JV_KIND_STRING) {
-		v = jv_string_value(r);
-		if (strstr(v, "end") || strstr(v, "End") ||
-		    !strcmp(v, "completed") || !strcmp(v, "hangup"))
-			reason = "callended";
+	v = jtext(o, dtmf ? "digit" : "name", dtmf ? DIGIT_MAX :
+	    NAME_MAX_);
+	if (!jv_is_valid(v) || t < 0) {
+		jv_free(v);
+		jv_free(o);
+		bad_message(d);
+		if (say(d, W_SHAPE))
+			warnx_("bad-%s line=%lu (%s)", dtmf ? "dtmf" : "mark",
+			    line, t < 0 ? "unknown track" : !dtmf ?
+			    "no mark.name of at most 256 bytes" :
+			    "no dtmf.digit of at most 16 bytes");
+		return;
 	}
-	jv_free(r);
-	jv_free(s);
-	return reason;
+	if (dtmf) {
+		dur = jget(o, "duration");
+		if (jint(dur, 0, TS_MAX, &ms) == 1) {
+			jv_free(dur);
+			dur = jv_number((double)ms);
+		} else {
+			jv_free(dur);
+			dur = jv_null();
+		}
+	}
+	jv_free(o);
+	info("%s line=%lu track=%s %s=%s", dtmf ? "dtmf" : "mark", line,
+	    track_names[t], dtmf ? "digit" : "name",
+	    jshow(v, show, sizeof show));
+	deliver(d, t, dtmf ? ev_dtmf(&d->call, t, v, dur, event_ms(d, t)) :
+	    ev_mark(&d->call, t, v, event_ms(d, t)));
+}
+
+/* An event we do not read: logged once per kind, not bad input. */
+static void
+unknown(struct decoder *d, jv e, unsigned long line)
+{
+	char show[LOGSAFE_SIZE(24)];
+	const char *s = jv_string_value(e);
+	int i;
+
+	metrics_add("ingest_decode_unknown_events_total", 1);
+	for (i = 0; i < d->nkinds; i++)
+		if (!strncmp(d->kinds[i], s, sizeof d->kinds[i]))
+			return;
+	if (d->nkinds < KINDS_MAX)
+		snprintf(d->kinds[d->nkinds++], sizeof d->kinds[0], "%s", s);
+	else if (!say(d, W_EVENT))
+		return;
+	warnx_("unknown-event line=%lu event=%s (ignored; said once per "
+	    "kind)", line, jshow(e, show, sizeof show));
+}
+
+/* Whether the start msg (borrowed) starts the stream already live. */
+static int
+same_stream(struct decoder *d, jv msg)
+{
+	struct call c = { .interaction_id = jv_null() };
+	int same;
+
+	c.tenant_id = c.stream_sid = c.call_sid = c.from = c.to = c.custom =
+	    jv_null();
+	if (call_from_start(&c, msg, d->o.conn, d->o.rate, 0, 0) != NULL)
+		return 0;
+	same = jv_equal(jv_copy(c.stream_sid), jv_copy(d->call.stream_sid));
+	call_free(&c);
+	return same;
 }
 
 /* One whole message (consumed) that began on line. */
 static void
 message(struct decoder *d, jv msg, unsigned long line)
 {
-	jv e;
 	const char *ev;
-	char show[40];
+	jv e;
 
 	if (jv_get_kind(msg) != JV_KIND_OBJECT) {
 		if (say(d, W_SHAPE))
@@ -411,36 +853,50 @@ message(struct decoder *d, jv msg, unsigned long line)
 	}
 	d->seen_event = 1;
 	ev = jv_string_value(e);
-	if (!strcmp(ev, "connected"))
-		;
+	if (!strcmp(ev, "connected") || !strcmp(ev, "clear"))
+		debug("%s line=%lu", ev, line);
 	else if (!strcmp(ev, "start")) {
-		if (d->started) {
-			d->bad++;
+		if (d->live && same_stream(d, msg)) {
+			bad_message(d);
 			if (say(d, W_ORDER))
-				warnx_("second-start line=%lu (ignored)", line);
-		} else
+				warnx_("second-start line=%lu (the same "
+				    "stream: ignored)", line);
+		} else {
+			if (d->live) {
+				warnx_("start-without-stop line=%lu (the "
+				    "stream before ends here)", line);
+				end_stream(d, "stopped");
+			}
 			start(d, msg, line);
-	} else if (!d->started && (!strcmp(ev, "media") ||
-	    !strcmp(ev, "dtmf") || !strcmp(ev, "mark"))) {
-		d->bad++;
-		if (say(d, W_ORDER))
-			warnx_("%s-before-start line=%lu (dropped)", ev, line);
-	} else if (!strcmp(ev, "media"))
-		media_jv(d, msg, line);
-	else if (!strcmp(ev, "dtmf"))
-		marker(d, msg, "dtmf", "dtmf", "digit", line);
-	else if (!strcmp(ev, "mark"))
-		marker(d, msg, "mark", "mark", "name", line);
-	else if (!strcmp(ev, "stop")) {
-		if (d->started)
-			d->reason = stop_reason(d, msg);
-		d->stopped = 1;
-	} else {
-		d->bad++;
-		if (say(d, W_EVENT))
-			warnx_("unknown-event line=%lu event=%s (ignored)",
-			    line, jshow(e, show, sizeof show));
-	}
+		}
+	} else if (!strcmp(ev, "stop") || !strcmp(ev, "closed")) {
+		if (d->live) {
+			end_stream(d, stop_reason(&d->call, msg));
+			/*
+			 * Callers close the connection after a stop, and
+			 * wait for us to close it: another stream gets -k to
+			 * begin.  A failed pipeline ends the call at once.
+			 */
+			d->linger_until = mono_ms() + d->o.linger_ms;
+			d->in.timeout_ms = d->status ? 0 : (int)d->o.linger_ms;
+			if (d->status)
+				d->all_gone = 1;
+		} else
+			debug("%s line=%lu (no stream)", ev, line);
+	} else if (!strcmp(ev, "media") || !strcmp(ev, "dtmf") ||
+	    !strcmp(ev, "mark")) {
+		if (!d->live) {
+			bad_message(d);
+			if (say(d, W_ORDER))
+				warnx_("%s-%s line=%lu (dropped)", ev,
+				    d->streams ? "after-stop" : "before-start",
+				    line);
+		} else if (!strcmp(ev, "media"))
+			media_jv(d, msg, line);
+		else
+			marker(d, msg, !strcmp(ev, "dtmf"), line);
+	} else
+		unknown(d, e, line);
 	jv_free(e);
 	jv_free(msg);
 }
@@ -456,21 +912,6 @@ blank(const char *p, size_t n)
 	return 1;
 }
 
-/* libjq's error text without its own line count, which is not ours. */
-static const char *
-jq_reason(jv msg, char *buf, size_t size)
-{
-	char *at;
-
-	jshow(msg, buf, size);
-	if ((at = strstr(buf, "?at?line?")) != NULL)
-		*at = '\0';
-	for (at = buf; *at; at++)
-		if (*at == '?')
-			*at = ' ';
-	return buf;
-}
-
 /*
  * One whole message, p (n bytes, borrowed) from line on: checked, then
  * parsed by libjq (which only ever sees valid JSON objects).
@@ -479,7 +920,6 @@ static void
 whole(struct decoder *d, char *p, size_t n, unsigned long line)
 {
 	const char *why;
-	char buf[96];
 	jv v;
 	int first;
 
@@ -487,7 +927,7 @@ whole(struct decoder *d, char *p, size_t n, unsigned long line)
 		if (!d->seen_event)
 			die(d, EXIT_BADINPUT, "not a media stream: "
 			    "binary input (NUL bytes) at the start");
-		d->bad++;
+		bad_message(d);
 		if (say(d, W_SHAPE))
 			warnx_("nul-byte line=%lu (message dropped)", line);
 		return;
@@ -508,11 +948,9 @@ whole(struct decoder *d, char *p, size_t n, unsigned long line)
 	v = jv_parse_sized(p, (int)n);
 	if (!jv_is_valid(v)) {
 		/* Not expected after json_check; reported all the same. */
-		v = jv_invalid_get_msg(v);
-		if (say(d, W_JSON))
-			warnx_("invalid-json line=%lu reason=\"%s\"", line,
-			    jq_reason(v, buf, sizeof buf));
 		jv_free(v);
+		if (say(d, W_JSON))
+			warnx_("invalid-json line=%lu reason=\"libjq\"", line);
 		check_stream(d);
 		return;
 	}
@@ -577,10 +1015,9 @@ line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 	}
 	if (blank(p, n))
 		return;
-	if (d->started && fast_media(p, n, TS_MAX, CHUNK_MAX, &fm) &&
-	    (!wanted_track(d, fm.track, fm.tracklen) ||
-	    media(d, fm.payload, fm.paylen, fm.ts, fm.chunk, lineno,
-	    !fm.escaped) == 0))
+	if (d->live && fast_media(p, n, TS_MAX, CHUNK_MAX, &fm) &&
+	    media(d, track_of(fm.track, fm.tracklen), fm.payload, fm.paylen,
+	    fm.ts, fm.chunk, lineno, !fm.escaped) == 0)
 		return;
 	frame_reset(&d->fr);
 	d->msgline = lineno;
@@ -598,21 +1035,23 @@ line(struct decoder *d, char *p, size_t n, unsigned long lineno)
 static void
 raw(struct decoder *d)
 {
+	struct track *tr = &d->tr[T_INBOUND];
 	unsigned char carry = 0;
 	int have = 0;
 	size_t k, n;
 	ssize_t r;
 	char *p;
 
-	while (!d->child_gone && (r = in_raw(&d->in, &p)) > 0) {
+	while (!tr->gone && (r = in_raw(&d->in, &p)) > 0) {
 		n = (size_t)r;
-		if (d->call.codec == C_MULAW) {
-			for (; n > 0 && !d->child_gone; p += k, n -= k) {
+		tr->bytes += n;
+		if (tr->codec == C_MULAW) {
+			for (; n > 0 && !tr->gone; p += k, n -= k) {
 				k = n < d->decsize ? n : d->decsize;
 				ulaw_decode((unsigned char *)p, k, d->pcm);
-				tl_advance(&d->tl, k);
-				if (out_pcm(&d->out, d->pcm, 2 * k) < 0)
-					write_failed(d);
+				tl_advance(&tr->tl, k);
+				if (out_pcm(&tr->out, d->pcm, 2 * k) < 0)
+					write_failed(d, tr);
 			}
 			continue;
 		}
@@ -620,9 +1059,9 @@ raw(struct decoder *d)
 		if (have) {
 			unsigned char s[2] = { carry, (unsigned char)*p };
 
-			tl_advance(&d->tl, 1);
-			if (out_pcm(&d->out, s, 2) < 0)
-				write_failed(d);
+			tl_advance(&tr->tl, 1);
+			if (out_pcm(&tr->out, s, 2) < 0)
+				write_failed(d, tr);
 			p++;
 			n--;
 			have = 0;
@@ -634,57 +1073,48 @@ raw(struct decoder *d)
 		}
 		if (n == 0)
 			continue;
-		tl_advance(&d->tl, n / 2);
-		if (out_pcm(&d->out, p, n) < 0)
-			write_failed(d);
+		tl_advance(&tr->tl, n / 2);
+		if (out_pcm(&tr->out, p, n) < 0)
+			write_failed(d, tr);
 	}
-	if (r < 0 && !d->child_gone) {
-		(void)out_flush(&d->out);
-		fatal_sys(EXIT_SYSTEM, "unable to read stdin");
-	}
+	if (r < 0 && !tr->gone)
+		die(d, EXIT_SYSTEM, "unable to read stdin");
 	if (have) {
-		d->bad++;
+		tr->bad++;
+		tr->dropped[D_ODD_BYTE]++;
 		warnx_("odd-length at end of input (last byte dropped)");
 	}
+	end_stream(d, "disconnected");
 }
 
-/* At stop or EOF: flush, say how it ended, and exit. */
+/* At EOF (or when no child is left): the last stream ends; exit. */
 static void __attribute__((noreturn))
 finish(struct decoder *d)
 {
-	char id[80];
-	int st = EXIT_OK;
+	int st = EXIT_OK, t;
 
-	if (!d->started)
-		fatal(EXIT_BADINPUT, "input ended before a start message%s",
-		    d->o.prog ? " (no child started)" : "");
-	if (!d->reason)
-		d->reason = d->stopped ? "stopped" : "disconnected";
-	if (!d->child_gone && out_flush(&d->out) < 0)
-		write_failed(d);
-	if (!d->child_gone)
-		ev_emit(&d->ev, ev_stop(&d->call, d->reason, &d->tl));
-	if (d->ev.dropped)
-		warnx_("events-dropped count=%lu", d->ev.dropped);
-	info("stop reason=%s interaction=%s chunks=%llu duration_ms=%llu "
-	    "gaps=%llu gap_ms=%llu duplicates=%llu late=%llu bad=%llu",
-	    d->reason, jshow(d->call.interaction_id, id, sizeof id),
-	    d->tl.chunks, tl_ms(&d->tl), d->tl.gaps,
-	    d->tl.gap_samples * 1000 / d->call.rate, d->tl.dups, d->tl.late,
-	    d->bad);
-	if (d->o.prog) {
-		st = chain_wait(&d->ch);
-		if (st != 0)
-			info("child status=%d", st);
-	} else {
-		if (d->o.wav && wav_set_length(1, d->wav_at, d->out.bytes) < 0) {
+	if (d->live)
+		end_stream(d, "disconnected");
+	if (!d->streams)
+		die(d, EXIT_BADINPUT, d->o.prog ? "input ended before a start "
+		    "message (no child started)" : "input ended before a "
+		    "start message");
+	if (d->o.prog)
+		st = d->status;
+	else {
+		if (d->o.wav && d->wav_done &&
+		    wav_set_length(1, d->wav_at, d->wav_bytes) < 0) {
 			warn_sys("unable to write the WAV lengths");
 			st = EXIT_SYSTEM;
 		}
 		if (close_stdout() < 0)
 			st = EXIT_SYSTEM;
 	}
-	out_free(&d->out);
+	if (d->bad)
+		info("end streams=%d bad=%llu", d->streams, d->bad);
+	metrics_flush();
+	for (t = 0; t < T_NTRACKS; t++)
+		out_free(&d->tr[t].out);
 	in_free(&d->in);
 	free(d->msg);
 	call_free(&d->call);
@@ -700,15 +1130,17 @@ decode(struct decoder *d)
 	size_t n;
 	int r;
 
-	while (!d->stopped && !d->native && !d->child_gone) {
-		r = in_line(&d->in, &p, &n);
-		if (r == IN_EOF)
-			break;
-		if (r == IN_ERROR) {
-			if (d->started)
-				(void)out_flush(&d->out);
-			fatal_sys(EXIT_SYSTEM, "unable to read stdin");
+	while (!d->native && !d->all_gone) {
+		if (d->in.timeout_ms >= 0 && !d->live) {
+			int64_t left = d->linger_until - mono_ms();
+
+			d->in.timeout_ms = left > 0 ? (int)left : 0;
 		}
+		r = in_line(&d->in, &p, &n);
+		if (r == IN_EOF || r == IN_QUIET)
+			break;
+		if (r == IN_ERROR)
+			die(d, EXIT_SYSTEM, "unable to read stdin");
 		if (r == IN_TOOLONG) {
 			/*
 			 * A line over -m: a message of its own, or (in a
@@ -727,14 +1159,13 @@ decode(struct decoder *d)
 		}
 		line(d, p, n, d->in.line);
 	}
-	if (d->pending && !d->skipping && !d->stopped && !d->native &&
-	    !d->child_gone) {
-		d->bad++;
+	if (d->pending && !d->skipping && !d->native && !d->all_gone) {
+		bad_message(d);
 		if (say(d, W_JSON))
 			warnx_("invalid-json line=%lu reason=\"truncated "
 			    "message at end of input\"", d->msgline);
 	}
-	if (d->native && !d->child_gone)
+	if (d->native)
 		raw(d);
 	finish(d);
 }
@@ -742,46 +1173,48 @@ decode(struct decoder *d)
 static void
 options(int argc, char **argv, struct opts *o)
 {
+	const char *b = NULL, *g = NULL, *k = NULL, *m = NULL, *p = NULL;
+	const char *t = NULL;
 	const char *v;
-	int c;
+	int c, leading = 0;
 
 	o->evfd = -1;
-	o->max_gap_ms = 60000;
-	o->maxmsg = 1 << 20;
-	if ((v = env_get("DECODE_BLOCK_MS")) != NULL)
-		o->block_ms = opt_int("DECODE_BLOCK_MS", v, 0, 10000);
-	if ((v = env_get("DECODE_MAX_GAP_MS")) != NULL)
-		o->max_gap_ms = opt_int("DECODE_MAX_GAP_MS", v, 0, 3600000);
-	if ((v = env_get("MAX_MESSAGE_BYTES")) != NULL)
-		o->maxmsg = (size_t)opt_int("MAX_MESSAGE_BYTES", v, 1024,
-		    64 << 20);
-	o->fill_leading = setting_bool(NULL, NULL, "DECODE_FILL_LEADING", 0);
-	while ((c = getopt(argc, argv, "+b:e:g:hLm:qr:vw")) != -1) {
+	while ((c = getopt(argc, argv, "+b:e:g:hk:Lm:p:qr:t:vw")) != -1) {
 		switch (c) {
 		case 'b':
-			o->block_ms = opt_int("-b", optarg, 0, 10000);
+			b = optarg;
 			break;
 		case 'e':
-			o->evfd = opt_int("-e", optarg, 3, 1023);
+			o->evfd = (int)setting_int("-e", optarg, NULL, 3, 1023,
+			    -1);
 			break;
 		case 'h':
-			usage_exit(usage);
+			printf("usage: %s\n%s", usage, help);
+			exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM);
 		case 'g':
-			o->max_gap_ms = opt_int("-g", optarg, 0, 3600000);
+			g = optarg;
+			break;
+		case 'k':
+			k = optarg;
 			break;
 		case 'L':
-			o->fill_leading = 1;
+			leading = 1;
 			break;
 		case 'm':
-			o->maxmsg = (size_t)opt_int("-m", optarg, 1024,
-			    64 << 20);
+			m = optarg;
+			break;
+		case 'p':
+			p = optarg;
 			break;
 		case 'q':
 			msg_verbosity = 0;
 			break;
 		case 'r':
-			o->rate = (unsigned)opt_int("-r", optarg, RATE_MIN,
-			    RATE_MAX);
+			o->rate = (unsigned)setting_int("-r", optarg, NULL,
+			    RATE_MIN, RATE_MAX, 0);
+			break;
+		case 't':
+			t = optarg;
 			break;
 		case 'v':
 			msg_verbosity = 2;
@@ -793,6 +1226,30 @@ options(int argc, char **argv, struct opts *o)
 			usage_exit(usage);
 		}
 	}
+	o->block_ms = (long)setting_int("-b", b, "DECODE_BLOCK_MS", 0, 10000,
+	    0);
+	o->max_gap_ms = (long)setting_int("-g", g, "DECODE_MAX_GAP_MS", 0,
+	    3600000, 60000);
+	o->linger_ms = (long)setting_int("-k", k, NULL, 0, 3600000, 1000);
+	o->maxmsg = (size_t)setting_int("-m", m, "MAX_MESSAGE_BYTES", 1024,
+	    64 << 20, 1 << 20);
+	o->fill_leading = leading ||
+	    setting_bool(NULL, NULL, "DECODE_FILL_LEADING", 0);
+	o->url_rate = (unsigned)setting_int(NULL, NULL, "SAMPLE_RATE",
+	    RATE_MIN, RATE_MAX, 0);
+	v = setting_str(p, "PROTOCOL", "auto");
+	if (!strcmp(v, "exotel"))
+		o->conn = CONN_EXOTEL;
+	else if (!strcmp(v, "native"))
+		o->conn = CONN_NATIVE;
+	else if (!strcmp(v, "auto"))
+		o->conn = CONN_AUTO;
+	else
+		fatal(EXIT_USAGE, "%s: want exotel, native or auto",
+		    p ? "-p" : "PROTOCOL");
+	v = t ? t : "inbound";
+	if ((o->track = track_of(v, strlen(v))) < 0 || strchr(v, '_'))
+		fatal(EXIT_USAGE, "-t: want inbound or outbound");
 	if (optind < argc)
 		o->prog = argv + optind;
 	/* Without a chain, -e names a descriptor we were given. */
@@ -806,10 +1263,13 @@ main(int argc, char **argv)
 	static struct decoder d;
 
 	msg_init(argv[0]);
+	std_options(argc, argv, usage, help);
 	options(argc, argv, &d.o);
 	/* Write errors must come back as EPIPE, not kill us mid-call. */
 	signal(SIGPIPE, SIG_IGN);
 	d.ev.fd = d.o.prog ? -1 : d.o.evfd;
+	d.wav_at = -1;
+	call_free(&d.call);
 	in_init(&d.in, 0, d.o.maxmsg);
 	d.in.idle = idle;
 	d.in.idle_arg = &d;

@@ -21,6 +21,7 @@ in_init(struct input *in, int fd, size_t cap)
 	memset(in, 0, sizeof *in);
 	in->fd = fd;
 	in->cap = cap;
+	in->timeout_ms = -1;
 	in->size = cap + IN_READ;
 	if ((in->buf = malloc(in->size)) == NULL)
 		fatal_sys(EXIT_SYSTEM, "unable to allocate %zu bytes",
@@ -49,6 +50,14 @@ fill(struct input *in)
 	}
 	if (in->idle)
 		in->idle(in->idle_arg);
+	if (in->timeout_ms >= 0) {
+		pfd.fd = in->fd;
+		pfd.events = POLLIN;
+		while ((r = poll(&pfd, 1, in->timeout_ms)) < 0 && errno == EINTR)
+			;
+		if (r == 0)
+			return -2;
+	}
 	r = read_retry(in->fd, in->buf + in->tail, in->size - in->tail);
 	/* A non-blocking stdin (someone else's choice): wait, then read. */
 	while (r < 0 && errno == EAGAIN) {
@@ -106,8 +115,12 @@ in_line(struct input *in, char **p, size_t *n)
 			in->scan = in->tail;
 		if (in->eof)
 			return IN_EOF;
-		if (fill(in) < 0)
+		switch (fill(in)) {
+		case -1:
 			return IN_ERROR;
+		case -2:
+			return IN_QUIET;
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ struct input {
 	int eof;
 	unsigned long line;	/* number of the line last returned, from 1 */
 	unsigned long long consumed;	/* bytes handed out so far */
+	int timeout_ms;		/* -1: wait for input as long as it takes */
 	/* Called before every read(2), which may wait: flush output there. */
 	void (*idle)(void *arg);
 	void *idle_arg;
@@ -27,7 +28,7 @@ struct input {
 /* One read(2) asks for this much, so a 20 ms message costs no syscall. */
 #define IN_READ 65536
 
-enum { IN_EOF = 0, IN_LINE = 1, IN_TOOLONG = 2, IN_ERROR = -1 };
+enum { IN_EOF = 0, IN_LINE = 1, IN_TOOLONG = 2, IN_QUIET = 3, IN_ERROR = -1 };
 
 /* Allocate the buffer; exits EXIT_SYSTEM when memory is short. */
 void in_init(struct input *in, int fd, size_t cap);
@@ -38,7 +39,8 @@ void in_free(struct input *in);
  * lack it).  *p points into in->buf: borrowed, valid (and writable) until
  * the next call.  Returns IN_LINE, IN_EOF, IN_ERROR (errno set), or
  * IN_TOOLONG once for a line longer than cap, whose bytes (read so far
- * and still to come) are then thrown away without being kept.
+ * and still to come) are then thrown away without being kept.  IN_QUIET:
+ * no input came for timeout_ms (when it is not -1).
  */
 int in_line(struct input *in, char **p, size_t *n);
 

@@ -26,13 +26,23 @@ out_free(struct output *o)
 	o->buf = NULL;
 }
 
+/* Write n bytes of p, counting them when they went out. */
+static int
+put(struct output *o, const void *p, size_t n)
+{
+	if (write_all(o->fd, p, n) < 0)
+		return -1;
+	o->written += n;
+	return 0;
+}
+
 int
 out_flush(struct output *o)
 {
 	size_t n = o->fill;
 
 	o->fill = 0;
-	return n ? write_all(o->fd, o->buf, n) : 0;
+	return n ? put(o, o->buf, n) : 0;
 }
 
 int
@@ -60,7 +70,7 @@ queue(struct output *o, const unsigned char *src, size_t n)
 		/* Whole buffers straight from the source need no copy. */
 		if (o->fill == 0 && src && n >= o->size) {
 			k = o->blocked ? o->size : n;
-			if (write_all(o->fd, src, k) < 0)
+			if (put(o, src, k) < 0)
 				return -1;
 			src += k;
 			n -= k;

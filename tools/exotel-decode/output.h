@@ -21,6 +21,7 @@ struct output {
 	size_t size;		/* bytes at buf */
 	size_t fill;		/* bytes waiting in buf */
 	unsigned long long bytes;	/* PCM bytes accepted so far */
+	unsigned long long written;	/* of those, bytes written */
 };
 
 /* blksize 0: unblocked.  Exits EXIT_SYSTEM without memory. */

@@ -14,6 +14,13 @@ tl_init(struct timeline *tl, unsigned rate, int fill_leading,
 	tl->fill_leading = fill_leading;
 	tl->max_gap = max_gap_ms * rate / 1000;
 	tl->last_chunk = -1;
+	tl->last_ts = -1;
+}
+
+void
+tl_free_run(struct timeline *tl)
+{
+	tl->free_run = 1;
 }
 
 void
@@ -51,16 +58,16 @@ seen(const struct timeline *tl, long long key)
 /*
  * d: samples between where the chunk belongs and where we are.  Within
  * half a chunk either way it is jitter in the sender's clock, not a loss:
- * the chunk goes in place.
+ * the chunk goes in place.  Further behind, it is written all the same
+ * (the caller ruled out duplicates and late chunks).
  */
 static void
-decide(struct timeline *tl, long long d, long long key, size_t n,
-    struct placement *pl)
+decide(struct timeline *tl, long long d, size_t n, struct placement *pl)
 {
 	long long tol = n / 2 > 0 ? (long long)(n / 2) : 1;
 
 	if (d <= -tol) {
-		pl->verdict = seen(tl, key) ? TL_DUPLICATE : TL_LATE;
+		tl->overlaps++;
 		return;
 	}
 	if (d >= tol) {
@@ -107,15 +114,21 @@ tl_place(struct timeline *tl, long long ts, long long chunk, size_t n,
 		key = tl->mode == TL_TIMESTAMP ? ts : chunk;
 	} else if (tl->mode == TL_TIMESTAMP && ts >= 0) {
 		key = ts;
-		decide(tl, (ts - tl->base_ms) * (long long)tl->rate / 1000 -
-		    tl->shift - (long long)tl->pos, key, n, pl);
+		if (seen(tl, key))
+			pl->verdict = TL_DUPLICATE;
+		else if (ts < tl->last_ts)
+			pl->verdict = TL_LATE;
+		else if (!tl->free_run)
+			decide(tl, (ts - tl->base_ms) * (long long)tl->rate /
+			    1000 - tl->shift - (long long)tl->pos, n, pl);
 	} else if (tl->mode == TL_CHUNK && chunk >= 0) {
 		key = chunk;
 		if (tl->last_chunk >= 0 && chunk <= tl->last_chunk)
 			pl->verdict = seen(tl, key) ? TL_DUPLICATE : TL_LATE;
-		else if (tl->last_chunk >= 0 && chunk > tl->last_chunk + 1)
+		else if (!tl->free_run && tl->last_chunk >= 0 &&
+		    chunk > tl->last_chunk + 1)
 			decide(tl, (chunk - tl->last_chunk - 1) *
-			    (long long)tl->last_len, key, n, pl);
+			    (long long)tl->last_len, n, pl);
 	}
 	if (pl->verdict != TL_ACCEPT) {
 		if (pl->verdict == TL_DUPLICATE)
@@ -128,6 +141,8 @@ tl_place(struct timeline *tl, long long ts, long long chunk, size_t n,
 		remember(tl, key);
 	if (chunk >= 0)
 		tl->last_chunk = chunk;
+	if (ts >= 0)
+		tl->last_ts = ts;
 	tl->last_len = n;
 	tl->chunks++;
 	tl->pos += pl->silence + n;

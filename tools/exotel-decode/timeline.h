@@ -3,6 +3,12 @@
  * after a gap to fill with silence, or nowhere (a duplicate or a chunk
  * that arrived after its place was filled).
  *
+ * A chunk is dropped only when it is a duplicate or arrives out of order
+ * (older than the last one placed); one that comes in order but behind
+ * the clock (its sender's clock runs slow, or the rate in force is
+ * wrong) is written after what came before: audio is never dropped for
+ * being early.
+ *
  * Time comes from media.timestamp (ms) when the first chunk has one, else
  * from media.chunk numbers times the previous chunk's length, else chunks
  * are simply appended.  The first chunk is time zero of the PCM unless
@@ -25,12 +31,15 @@ struct timeline {
 	long long base_ms;	/* timestamp of sample 0 */
 	long long shift;	/* samples skipped by unfilled jumps */
 	long long last_chunk;
+	long long last_ts;	/* of the last chunk accepted, -1: none */
+	int free_run;		/* timestamps no longer place chunks */
 	size_t last_len;	/* samples in the last accepted chunk */
 	unsigned long long pos;	/* samples placed so far (silence included) */
 	long long recent[TL_RECENT];
 	int nrecent, nextrecent;
 	/* Totals for the stop event and the final log line. */
 	unsigned long long chunks, gaps, gap_samples, dups, late, jumps;
+	unsigned long long overlaps;	/* in order, but behind the clock */
 };
 
 enum { TL_NONE, TL_TIMESTAMP, TL_CHUNK, TL_APPEND };
@@ -55,6 +64,13 @@ void tl_init(struct timeline *tl, unsigned rate, int fill_leading,
  */
 void tl_place(struct timeline *tl, long long ts, long long chunk, size_t n,
     struct placement *pl);
+
+/*
+ * From now on chunks go in arrival order: their timestamps no longer
+ * decide gaps (they disagree with the chunks' lengths).  Duplicates and
+ * chunks older than the last one are still dropped.
+ */
+void tl_free_run(struct timeline *tl);
 
 /* n samples of a stream without chunks (native): only the position moves. */
 void tl_advance(struct timeline *tl, size_t n);
