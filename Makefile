@@ -27,6 +27,10 @@ LIBS_resample = -lsamplerate -lspeexdsp -lm
 LIBS_redis-pub = -lhiredis -ljq
 LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq -lev
 LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
+LIBS_play-read = -lhiredis
+LIBS_exotel-encode = -ljq
+# Sources a tool shares with another tool's directory (SRC_<tool>).
+SRC_play-read = tools/redis-pub/url.c
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
@@ -59,9 +63,9 @@ lib/setting.o: lib/setting.c $(wildcard lib/*.h) .version
 FORCE:
 
 .SECONDEXPANSION:
-bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIB) $(wildcard lib/*.h)
+bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $$(SRC_$$*) $(LIB) $(wildcard lib/*.h)
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -Itools/$* $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(LIB) $(LIBS_$*)
+	$(CC) $(CFLAGS) -Itools/$* $(addprefix -I,$(sort $(dir $(SRC_$*)))) $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(SRC_$*) $(LIB) $(LIBS_$*)
 
 tests/bin/%: tests/helpers/%.c $(LIB) $(wildcard tests/helpers/*.h)
 	@mkdir -p tests/bin
