@@ -128,3 +128,10 @@ expect_match "events: done reason=stop" "done reason=stop" "$err"
 echo '{"event":"start","stream_sid":"MZev"}' >"$T/ev2"
 run exotel-encode -E 3 3<"$T/ev2" < <(sleep 1)
 expect "events: their end without a stop is a failure (the other half died)" 111 "$rc"
+
+# A bot that streams in real time (100 ms entries, 100 ms apart): whole
+# chunks still, only the last of the utterance short.
+head -c 4800 "$T/t24" >"$T/t24-100ms"
+run exotel-encode -q -r 8000 < <(for i in 1 2 3 4 5 6 7 8 9 10; do media "$T/t24-100ms" 24000; sleep 0.1; done)
+expect "real-time trickle: legal chunks, all the audio" "ok 16000" \
+    "$(legal $(echo "$out" | sizes)) $(echo "$out" | payloads | wc -c)"

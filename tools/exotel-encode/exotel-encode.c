@@ -65,8 +65,12 @@
 #define ALIGN 320
 #define CHUNK_MIN 3200
 #define CHUNK_MAX 102400
-/* An open utterance with less than a chunk ends after this long without media. */
-#define GAP_US 60000
+/*
+ * An open utterance with less than a chunk queued ends after this long
+ * without media: longer than the spacing of a TTS that streams in real
+ * time, which then still fills whole chunks.
+ */
+#define GAP_US 200000
 /* After a hangup, how long the caller's mark echoes are waited for. */
 #define MARK_WAIT_US 1000000
 /* Stop reading commands while this much audio is queued. */
