@@ -97,6 +97,7 @@ expect "pcm8k: Exotel's media shape (stream_sid, sequence_number, chunk, timesta
 expect "pcm8k: Exotel's mark shape" 1 \
     "$(grep -c '^{"event":"mark","stream_sid":"MZpeer0000000000000000000000000001","sequence_number":"[0-9]*","mark":{"name":"m1"}}$' "$T/pcm8k/messages")"
 call pcm16k 16000 2 60 -r 16000
+call pcm24k 24000 2 60 -r 24000
 call mulaw 8000 1 30 -u
 call twilio 8000 1 30 -t
 expect "twilio: Twilio's shapes (streamSid, media.payload only)" 1 \
@@ -159,4 +160,44 @@ expect "callerstop: the call ends with the caller's stop, nothing left running" 
     "0 stop" "$(ps -o pid= --ppid "$WSA_PID" | wc -l) $(grep -o 'exotel-encode: info: .* done reason=[a-z]*' "$WSA_LOG" | tail -n 1 | sed 's/.*reason=//')"
 wait_for 10 sh -c "[ \$(ps -eo args | grep -c '^play-rea[d]') = 0 ]"
 expect "callerstop: play-read ended with the call" 0 "$(ps -eo args | grep -c '^play-rea[d]')"
-expect "calls closed" 0 "$(grep -c 'close=1011' "$WSA_LOG")"
+expect "no call closed with 1011" 0 "$(grep -c 'close=1011' "$WSA_LOG")"
+# Every process of every call has ended (ours: their program is in $TOP/bin).
+leftovers() {
+	local p
+	for p in /proc/[0-9]*; do
+		case $(readlink "$p/exe" 2>/dev/null) in
+		"$TOP"/bin/ws-accept) ;;
+		"$TOP"/bin/*) echo "${p#/proc/}" ;;
+		esac
+	done
+}
+wait_for 10 sh -c "[ -z \"\$(for p in /proc/[0-9]*; do case \$(readlink \$p/exe 2>/dev/null) in $TOP/bin/ws-accept) ;; $TOP/bin/*) echo x ;; esac; done)\" ]"
+expect "no process of any call is left" "" "$(leftovers)"
+
+# ---- the service: INGEST_HANDLER=voicebot-call --------------------------------
+
+IPORT=$(freeport)
+env PORT="$IPORT" HOST=127.0.0.1 INGEST_STATE_DIR="$T/svc" INGEST_HANDLER=voicebot-call \
+    REDIS_MODE=publish ingest -d 3 3>"$T/svc.ready" >"$T/svc.out" 2>"$T/svc.err" </dev/null &
+IPID=$!
+track $IPID
+wait_for 20 test -s "$T/svc.ready"
+redis-sub -p "$REDIS_PORT" -x '"event":"stop"' calls:events >"$T/svc.events" 2>/dev/null &
+track $!
+wait_for 10 sh -c "redis-cli -p $REDIS_PORT pubsub numsub calls:events | tail -n 1 | grep -qx 1"
+rcli del "$PLAY" >/dev/null
+peer svc -d 20 -r 16000 127.0.0.1 "$IPORT" "/v1/ingest?sample-rate=16000"
+wait_for 10 grep -q '"event":"start"' "$T/svc.events"
+media "$TONE_B64"
+bot '{"event":"mark","name":"svc"}'
+bot '{"event":"hangup"}'
+finished $PEER
+expect "ingest with INGEST_HANDLER=voicebot-call: 2 s heard, the mark, the close 1000" \
+    "64000 mark close 1000" \
+    "$(awk '$2 == "media" { sub("bytes=", "", $3); s += $3 } END { print s }' "$T/svc/log") $(grep -o ' mark ' "$T/svc/log" | tr -d ' ') $(tail -n 1 "$T/svc/log" | cut -d' ' -f2-)"
+wait_for 10 grep -q '"event":"stop"' "$T/svc.events"
+expect "the service published the echoed mark (pub/sub)" svc \
+    "$(grep '"event":"mark"' "$T/svc.events" | sed 's/^[^ ]* //' | jq -r .name)"
+kill -TERM $IPID
+wait $IPID
+expect "the service stops cleanly" 0 $?
