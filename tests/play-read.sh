@@ -33,6 +33,19 @@ expect "after the last entry at start, one line an entry" \
 expect_match "an entry without data is reported" "warning: entry without a data field id=" "$(cat "$T/err1")"
 kill $P
 
+# -t: after the last entry added before that time (ms since 1970).
+rcli del play:c5 >/dev/null
+id5=$(rcli xadd play:c5 '*' data old)
+t=$(( ${id5%-*} + 1 ))
+run play-read -l -i c5 -t "$t"
+expect "-t: the last entry before that time" "0 $id5" "$rc $out"
+run play-read -l -i c5 -t "${id5%-*}"
+expect "-t: an entry of that very millisecond is read" "0 0-0" "$rc $out"
+run play-read -l -i c5 -t 0
+expect "-t 0: from the start" "0 0-0" "$rc $out"
+run play-read -l -i c5 -t soon
+expect "-t: not a time" 100 "$rc"
+
 # -f: after that id (the race-free start); 0 reads everything.
 run timeout 2 sh -c "play-read -i c1 -f $id1 | head -n 2"
 expect "-f ID: the entries after it" '{"event":"mark","name":"new1"}|{"event": "mark","name":"new2"}' "$(echo "$out" | paste -sd'|')"

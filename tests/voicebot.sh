@@ -104,6 +104,24 @@ expect "twilio: Twilio's shapes (streamSid, media.payload only)" 1 \
     "$(jq -c 'select(.event == "media") | keys, (.media | keys)' "$T/twilio/messages" | sort -u | tr -d '\n' |
 	grep -c '^\["event","media","streamSid"\]\["payload"\]$')"
 
+# A bot that does not wait for the start event (it races it) misses
+# nothing; entries from before the call connected (an earlier stream of
+# the same call, ended by its hangup) are not replayed.
+rcli del "$PLAY" calls:events audio:$ID >/dev/null
+bot '{"event":"mark","name":"stale"}'
+bot '{"event":"hangup"}'
+sleep 0.05
+n=$(grep -c ' accepted ' "$WSA_LOG")
+peer race -r 8000 127.0.0.1 "$WSA_PORT" "/v1/ingest?sample-rate=8000"
+wait_for 10 sh -c "[ \$(grep -c ' accepted ' $WSA_LOG) -gt $n ]"
+media "$TONE_B64"
+bot '{"event":"mark","name":"m1"}'
+bot '{"event":"hangup"}'
+finished $PEER
+expect "race: entries added as the call starts are played whole, older ones not" \
+    "32000 m1 close 1000" \
+    "$(awk '$2 == "media" { sub("bytes=", "", $3); s += $3 } END { print s }' "$T/race/log") $(grep ' mark ' "$T/race/log" | sed 's/.*name=//' | paste -sd,) $(tail -n 1 "$T/race/log" | cut -d' ' -f2-)"
+
 # ---- barge-in ---------------------------------------------------------------
 
 # barge NAME RATE BPS PEER-OPTIONS...: 4 s of tone (two entries), clear

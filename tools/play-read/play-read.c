@@ -6,10 +6,11 @@
  * lines into the messages a Voicebot call hears.
  *
  * Where it starts: after the entry named by -f, else after the stream's
- * last entry at start-up (fetched once, so entries added after that are
- * never missed, as with XREAD's "$" but pinned).  -l prints that last id
- * and exits: a pipeline takes it before it tells the bot the call has
- * started, then reads from it.
+ * last entry added before -t (a Unix time in ms: voicebot-call gives the
+ * time the call connected), else after its last entry at start-up; that
+ * id is fetched once, so nothing added after it is missed, as with
+ * XREAD's "$" but pinned.  -l prints that id and exits: a pipeline takes
+ * it before it tells the bot the call has started, then reads from it.
  *
  * It ends when whoever reads its stdout is gone (polled, so a blocked
  * XREAD does not keep it alive), exit 0.  A lost Redis connection is
@@ -38,14 +39,15 @@
 #include "url.h"
 
 #define USAGE "play-read [-lqv] [-f id] [-i interaction-id] [-k key] " \
-    "[-r retry-seconds] [-u redis-url]"
+    "[-r retry-seconds] [-t since-ms] [-u redis-url]"
 #define HELP \
     "  -f id              read the entries after this id (default: the last at start)\n" \
     "  -i interaction-id  the call (INTERACTION_ID)\n" \
     "  -k key             stream key template (PLAY_KEY, default play:{interaction_id})\n" \
-    "  -l                 print the stream's last id (0-0 when empty) and exit\n" \
+    "  -l                 print the id reading starts after (0-0: none) and exit\n" \
     "  -q                 warnings only\n" \
     "  -r retry-seconds   give up after Redis is unreachable this long (PLAY_RETRY_SECONDS, default 10)\n" \
+    "  -t since-ms        read the entries added since this Unix time in ms\n" \
     "  -u redis-url       Redis (REDIS_URL, default redis://127.0.0.1:6379)\n" \
     "  -v                 debug messages\n"
 
@@ -57,7 +59,7 @@
 #define BACKOFF_MAX_MS 2000
 
 struct opts {
-	const char *from, *id, *key, *url, *retry;
+	const char *from, *id, *key, *url, *retry, *since;
 	int last_only;
 };
 
@@ -200,13 +202,27 @@ connect_redis(void)
 	return c;
 }
 
-/* The stream's last id, or "0-0" when it is empty or missing. */
+/*
+ * Where reading starts when -f does not say: after the stream's last
+ * entry, or with since_ms after the last entry added before that time
+ * (a stream id is its entry's Unix time in ms on Redis's clock); "0-0"
+ * when there is none.
+ */
 static void
-fetch_last(redisContext *c)
+fetch_start(redisContext *c, const char *since_ms)
 {
 	redisReply *r, *e;
+	long long t;
 
-	r = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+	if (since_ms == NULL)
+		r = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+	else if (parse_long(since_ms, 0, 1LL << 52, &t) < 0)
+		fatal(EXIT_USAGE, "invalid since: %s (want milliseconds since "
+		    "1970)", since_ms);
+	else if (t == 0)
+		r = redisCommand(c, "XREVRANGE %s 0-0 - COUNT 1", key);
+	else	/* "t-1" as an end: t-1 ms, any sequence number (Redis >= 5) */
+		r = redisCommand(c, "XREVRANGE %s %lld - COUNT 1", key, t - 1);
 	if (r == NULL)
 		fatal(EXIT_SYSTEM, "redis XREVRANGE failed: %s addr=%s",
 		    c->errstr, url_where(&url));
@@ -354,8 +370,11 @@ main(int argc, char **argv)
 
 	msg_init(argv[0]);
 	std_options(argc, argv, USAGE, HELP);
-	while ((ch = getopt(argc, argv, "f:hi:k:lqr:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "f:hi:k:lqr:t:u:v")) != -1) {
 		switch (ch) {
+		case 't':
+			o.since = optarg;
+			break;
 		case 'f':
 			o.from = optarg;
 			break;
@@ -407,7 +426,7 @@ main(int argc, char **argv)
 	}
 	c = connect_redis();
 	if (o.last_only || !o.from)
-		fetch_last(c);
+		fetch_start(c, o.since);
 	if (o.last_only) {
 		redisFree(c);
 		if (printf("%s\n", last_id) < 0 || fflush(stdout) == EOF)
