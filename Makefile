@@ -29,11 +29,13 @@ LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lw
 LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
 LIBS_ingest-check = -lhiredis
 LIBS_redis-rec = -lhiredis -ljq
-# Sources a tool shares with another tool (REDIS_URL parsing is redis-pub's).
+LIBS_play-read = -lhiredis
+LIBS_exotel-encode = -ljq
+# Sources a tool shares with another tool's directory (REDIS_URL parsing is
+# redis-pub's); their directories are on the include path.
 SRC_ingest-check = tools/redis-pub/url.c
-INC_ingest-check = -Itools/redis-pub
 SRC_redis-rec = tools/redis-pub/url.c
-INC_redis-rec = -Itools/redis-pub
+SRC_play-read = tools/redis-pub/url.c
 # exotel-decode's fuzz target (fuzz/exotel-decode.c; `make fuzz`): what it
 # links besides lib/*.c.
 FUZZ_SRC_exotel-decode = $(filter-out tools/exotel-decode/exotel-decode.c,$(wildcard tools/exotel-decode/*.c))
@@ -72,7 +74,7 @@ FORCE:
 .SECONDEXPANSION:
 bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $$(SRC_$$*) $(LIB) $(wildcard lib/*.h)
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -Itools/$* $(INC_$*) $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(SRC_$*) $(LIB) $(LIBS_$*)
+	$(CC) $(CFLAGS) -Itools/$* $(addprefix -I,$(sort $(dir $(SRC_$*)))) $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(SRC_$*) $(LIB) $(LIBS_$*)
 
 # ingest-env knows the service's settings: the keys of .env.example, the
 # one list (tests/settings.sh checks the tools and man pages against it).

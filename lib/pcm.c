@@ -107,3 +107,12 @@ wav_set_length(int fd, long long header_at, unsigned long long n)
 		return -1;
 	return 0;
 }
+
+void
+ulaw_encode(const uint8_t *in, size_t n, uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = pcm16_to_ulaw(le16_get(in + 2 * i));
+}

@@ -18,6 +18,12 @@ uint8_t pcm16_to_ulaw(int16_t s);
  */
 void ulaw_decode(const uint8_t *in, size_t n, uint8_t *out);
 
+/*
+ * Encode n PCM16LE samples (2n bytes) at in (borrowed) into n mu-law
+ * bytes at out.  in and out may be the same buffer (out never passes in).
+ */
+void ulaw_encode(const uint8_t *in, size_t n, uint8_t *out);
+
 static inline int16_t
 le16_get(const uint8_t *p)
 {
