@@ -32,7 +32,7 @@
 
 #include "logsafe.h"
 #include "msg.h"
-#include "setting.h"
+#include "num.h"
 #include "tls.h"
 
 /* A certificate pair and what the log and /metrics say about it. */
@@ -322,12 +322,14 @@ cert_cb(SSL *ssl, void *arg)
 void
 tls_init(const char *cert, const char *key)
 {
-	const char *v = setting_str(NULL, "TLS_MIN_VERSION", "1.2");
+	const char *v = env_get("TLS_MIN_VERSION");
 	char why[2048], c[LOGSAFE_SIZE(256)];
 	SSL_CTX *scratch;
 
 	if (cert == NULL)
 		return;
+	if (v == NULL)
+		v = "1.2";
 	if (!strcmp(v, "1.2"))
 		tls.min_version = TLS1_2_VERSION;
 	else if (!strcmp(v, "1.3"))
@@ -335,7 +337,8 @@ tls_init(const char *cert, const char *key)
 	else
 		fatal(EXIT_USAGE, "invalid TLS_MIN_VERSION: %s (want 1.2 or "
 		    "1.3)", v);
-	tls.ciphers = setting_str(NULL, "TLS_CIPHERS", TLS_CIPHERS_DEFAULT);
+	if ((tls.ciphers = env_get("TLS_CIPHERS")) == NULL)
+		tls.ciphers = TLS_CIPHERS_DEFAULT;
 	if ((scratch = SSL_CTX_new(TLS_server_method())) == NULL)
 		fatal(EXIT_SYSTEM, "unable to create a TLS context: %s",
 		    ossl_reason());
