@@ -19,6 +19,30 @@
 #include "server.h"
 #include "tls.h"
 
+static void
+signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Blocked from the start: a signal that comes while the context is being
+ * built waits for the loop (a SIGHUP from a certificate renewal must
+ * never kill a starting server).
+ */
+int
+signals_block(void)
+{
+	sigset_t set;
+
+	signal_set(&set);
+	return sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 int
 signals_setup(void)
 {
@@ -26,11 +50,7 @@ signals_setup(void)
 	sigset_t set;
 	int fd;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	signal_set(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)

@@ -120,6 +120,8 @@ main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	raise_nofile();
+	if (signals_block() < 0)
+		fatal_sys(EXIT_SYSTEM, "unable to block signals");
 	lws_set_log_level(msg_verbosity >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    lws_log);
 
