@@ -162,7 +162,7 @@ mkdir -p "$T/calls"
 export CALLS=$T/calls
 start_wsa -i 0 -C "$T/cert.pem" -K "$T/key.pem" -- sh -c 'exec cat >"$CALLS/$CALL_ID"'
 P=$WSA_PORT
-SECS=8
+SECS=12
 tone -r 8000 -f 440 -a 0.3 -n $((SECS * 8000)) >"$T/call.pcm"
 exotel-replay -q -x 1 -n 20 -t 120 -F pcm -r 8000 -C "$K/ca.pem" \
     "wss://127.0.0.1:$P/v1/ingest" "$T/call.pcm" >/dev/null 2>"$T/replay.err" &
