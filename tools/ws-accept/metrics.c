@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "metrics.h"
+#include "tls.h"
 
 struct metrics metrics;
 
@@ -156,5 +157,7 @@ metrics_render(char *out, size_t len)
 	    "# HELP ws_accept_uptime_seconds Seconds since start.\n"
 	    "# TYPE ws_accept_uptime_seconds gauge\n"
 	    "ws_accept_uptime_seconds %.0f\n", mono_s() - metrics.start);
+	if (off < len)
+		off += tls_metrics(out + off, len - off);
 	return off;
 }

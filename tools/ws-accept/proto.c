@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "msg.h"
 #include "server.h"
+#include "tls.h"
 
 /* Per-session data of the port's connections; allocated (zeroed) by lws. */
 struct pss {
@@ -41,6 +42,8 @@ cb_port(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		    lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0);
 	case LWS_CALLBACK_HTTP_BODY:
 		return 0;
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		return tls_vhost_ctx(user);
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		return http_serve(wsi, pss->post_uri, 1);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:

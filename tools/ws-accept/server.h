@@ -44,7 +44,8 @@ extern struct server srv;
 
 /* proto.c */
 extern const struct lws_protocols protocols[];
-/* signals.c: block the signals and adopt a signalfd into the loop. */
+/* signals.c: block the signals (at start), then adopt a signalfd into the loop. */
+int signals_block(void);
 int signals_setup(void);
 int signals_read(int fd);
 /* upgrade.c: decide a WebSocket upgrade; see there. */

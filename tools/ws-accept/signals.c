@@ -1,7 +1,8 @@
 /*
- * signals.c - signals as events of the loop: SIGCHLD, SIGTERM and SIGINT
- * are blocked and read from a signalfd adopted into the lws loop, so no
- * handler runs asynchronously and every child is reaped in the loop.
+ * signals.c - signals as events of the loop: SIGCHLD, SIGTERM, SIGINT and
+ * SIGHUP (reload the certificate, tls.c) are blocked and read from a
+ * signalfd adopted into the lws loop, so no handler runs asynchronously
+ * and every child is reaped in the loop.
  * Children get an empty mask back from spawn_child().
  */
 #include <errno.h>
@@ -16,6 +17,31 @@
 #include "metrics.h"
 #include "msg.h"
 #include "server.h"
+#include "tls.h"
+
+static void
+signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Blocked from the start: a signal that comes while the context is being
+ * built waits for the loop (a SIGHUP from a certificate renewal must
+ * never kill a starting server).
+ */
+int
+signals_block(void)
+{
+	sigset_t set;
+
+	signal_set(&set);
+	return sigprocmask(SIG_BLOCK, &set, NULL);
+}
 
 int
 signals_setup(void)
@@ -24,10 +50,7 @@ signals_setup(void)
 	sigset_t set;
 	int fd;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	signal_set(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
@@ -83,6 +106,8 @@ signals_read(int fd)
 				if (!call_reaped(pid, ws))
 					debug("reaped pid=%d not a handler",
 					    (int)pid);
+		} else if (si.ssi_signo == SIGHUP) {
+			tls_reload();
 		} else {
 			drain((int)si.ssi_signo);
 		}

@@ -27,6 +27,7 @@
 #include "msg.h"
 #include "num.h"
 #include "server.h"
+#include "tls.h"
 
 struct server srv;
 
@@ -104,6 +105,7 @@ main(int argc, char **argv)
 	if (env_get("WS_ACCEPT_ANNOUNCE"))
 		announce = logsafe_line(env_get("WS_ACCEPT_ANNOUNCE"),
 		    announce_buf, sizeof announce_buf);
+	tls_init(srv.cfg.cert, srv.cfg.key);
 	if (srv.cfg.check_only) {
 		/* What a start would say, without listening (bin/ingest -n). */
 		if (auth_config_warning(srv.auth, desc, sizeof desc))
@@ -118,6 +120,8 @@ main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	raise_nofile();
+	if (signals_block() < 0)
+		fatal_sys(EXIT_SYSTEM, "unable to block signals");
 	lws_set_log_level(msg_verbosity >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    lws_log);
 
@@ -136,11 +140,8 @@ main(int argc, char **argv)
 	ci.max_http_header_data = 16384;
 	/* HTTP/1.1 only: WebSocket over h2 has no per-stream flow control here. */
 	ci.alpn = "http/1.1";
-	if (srv.cfg.cert) {
-		ci.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		ci.ssl_cert_filepath = srv.cfg.cert;
-		ci.ssl_private_key_filepath = srv.cfg.key;
-	}
+	if (srv.cfg.cert)
+		tls_context_info(&ci);
 	if ((srv.ctx = evloop_context(&ci)) == NULL)
 		fatal(EXIT_SYSTEM, "unable to listen on %s port %d%s", srv.cfg.host,
 		    srv.cfg.port, srv.cfg.cert ? " (or to load SSL_CERT_PATH/"
@@ -171,6 +172,7 @@ main(int argc, char **argv)
 	lws_context_destroy(srv.ctx);
 	evloop_free();
 	auth_config_free(srv.auth);
+	tls_free();
 	free(srv.pending_hs);
 	return srv.done ? EXIT_OK : EXIT_SYSTEM;
 }
