@@ -121,7 +121,9 @@ read_stdin(struct call *c, int64_t now)
 	}
 	n = read_retry(0, chunk, want);
 	if (n > 0) {
-		add_pcm(c, chunk, (size_t)n);
+		/* -s: the PCM of a publisher that died is drained, not sent. */
+		if (!c->oneshot)
+			add_pcm(c, chunk, (size_t)n);
 		return;
 	}
 	if (n < 0) {
@@ -306,8 +308,13 @@ housekeeping(struct call *c, int64_t now)
 			    c->wait_s, url_where(&p->cn.at));
 		dl = c->start_ms + wait_ms;
 	}
-	/* -s: the stop comes when the call ends, however long that is. */
-	if (c->oneshot && c->ev.fd >= 0 && !c->have_stop)
+	/*
+	 * -s, or input from exotel-decode's chain (SAMPLE_RATE) that ended
+	 * early (a stage between us died): the decoder's stop comes when the
+	 * call ends, however long that is, and it alone says what was lost.
+	 */
+	if ((c->oneshot || c->in_rate) && c->in_eof && c->ev.fd >= 0 &&
+	    !c->have_stop)
 		c->eof_ms = now;
 	if (p->claim == CLAIM_HELD && !c->finished) {
 		if (c->refresh_ms == 0)
@@ -326,7 +333,8 @@ housekeeping(struct call *c, int64_t now)
 		 * what Redis refused too.
 		 */
 		if (c->ev.fd >= 0 && !c->have_stop &&
-		    (c->oneshot || now < c->eof_ms + EVENT_GRACE_MS))
+		    (c->oneshot || c->in_rate ||
+		    now < c->eof_ms + EVENT_GRACE_MS))
 			dl = earliest(dl, c->eof_ms + EVENT_GRACE_MS);
 		else if (p->q.frames == 0)
 			finish(c);
@@ -614,11 +622,8 @@ main(int argc, char *argv[])
 		resolve(&c, NULL);
 	if (!c.use_events && !c.oneshot)
 		start_event(&c);
-	if (c.oneshot) {
+	if (c.oneshot)
 		adopt_progress(&c);
-		c.in_eof = 1;
-		c.eof_ms = c.start_ms;
-	}
 	/* hiredis writes with plain write(): a dead server must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof sa);
