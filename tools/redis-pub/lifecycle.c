@@ -44,7 +44,8 @@ set_default(jv v, const char *key, const char *val)
 	if (val == NULL)
 		return v;
 	old = json_get(v, key);
-	if (jv_get_kind(old) == JV_KIND_NULL)
+	if (jv_get_kind(old) == JV_KIND_NULL ||
+	    jv_get_kind(old) == JV_KIND_INVALID)
 		v = jv_object_set(v, jv_string(key), jv_string(val));
 	jv_free(old);
 	return v;

@@ -373,7 +373,7 @@ loop(struct call *c, const sigset_t *waitmask)
 	struct pollfd pfd[3];
 	struct timespec ts, *tsp;
 	int64_t now, dl, next_metrics = mono_ms() + METRICS_EVERY_MS;
-	uint64_t acked = 0;
+	uint64_t acked = 0, made = 0;
 	int n, iev, iin, ire;
 	short want;
 
@@ -448,10 +448,12 @@ loop(struct call *c, const sigset_t *waitmask)
 			pub_replies(&c->p, now);
 			if (c->p.claim == CLAIM_REFUSED)
 				refused(c);
-			if (c->p.delivered != acked) {
-				acked = c->p.delivered;
-				progress(c);
-			}
+		}
+		/* At most one write a wake-up: made and acknowledged. */
+		if (c->p.delivered != acked || c->seq != made) {
+			acked = c->p.delivered;
+			made = c->seq;
+			progress(c);
 		}
 	}
 }
