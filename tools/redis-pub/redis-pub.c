@@ -3,12 +3,17 @@
  *
  * Reads PCM16LE mono at -r RATE on stdin, cuts it into frames of -d
  * milliseconds and publishes each frame the moment its last sample
- * arrives: PUBLISH to a channel (default audio:{interaction_id}),
- * SPUBLISH, or XADD to a stream, as the JSON audio frame of DESIGN.md or
+ * arrives: PUBLISH to a channel (default audio:{interaction_id}, and
+ * ":<track>" after it for tracks but inbound), SPUBLISH, or XADD to a
+ * stream trimmed by age (MINID), as the JSON audio frame of DESIGN.md or
  * as raw PCM.  Reads the call's events (start, dtmf, mark, stop) from
- * -E FD and publishes them in order with the audio on the events channel
- * (default calls:events): start before the first frame, stop after the
- * last with our totals.  Writes nothing on stdout; logs on stderr.
+ * -E FD and publishes each kind on its own key (default calls:events) in
+ * order with the audio: start before the first frame, stop after the last
+ * with our totals.  -L rtaafin: the original service's layout.  Before the
+ * first frame it claims the call on its key in Redis (one live publisher
+ * per call and key, across hosts; seq goes on across a call's streams).
+ * -s publishes a dead publisher's stop.  Writes nothing on stdout; logs
+ * on stderr, counters on METRICS_FD.
  *
  * Redis going away never blocks the pipeline: stdin is read all the
  * time, frames wait in a bounded backlog (oldest dropped and counted)
@@ -516,26 +521,66 @@ main(int argc, char *argv[])
 	c.progress_fd = -1;
 	while ((ch = getopt(argc, argv, "B:C:c:d:E:e:f:H:hi:L:M:m:P:r:sT:t:u:vW:")) != -1) {
 		switch (ch) {
-		case 'B': o.B = optarg; break;
-		case 'C': o.C = optarg; break;
-		case 'c': o.c = optarg; break;
-		case 'd': o.d = optarg; break;
-		case 'E': o.E = optarg; break;
-		case 'e': o.e = optarg; break;
-		case 'f': o.f = optarg; break;
-		case 'H': o.H = optarg; break;
-		case 'i': c.id_opt = optarg; break;
-		case 'L': o.L = optarg; break;
-		case 'M': o.M = optarg; break;
-		case 'm': o.m = optarg; break;
-		case 'P': o.P = optarg; break;
-		case 'r': o.r = optarg; break;
-		case 's': c.oneshot = 1; break;
-		case 'T': o.T = optarg; break;
-		case 't': c.tenant_opt = optarg; break;
-		case 'u': o.u = optarg; break;
-		case 'v': msg_verbosity = 2; break;
-		case 'W': o.W = optarg; break;
+		case 'B':
+			o.B = optarg;
+			break;
+		case 'C':
+			o.C = optarg;
+			break;
+		case 'c':
+			o.c = optarg;
+			break;
+		case 'd':
+			o.d = optarg;
+			break;
+		case 'E':
+			o.E = optarg;
+			break;
+		case 'e':
+			o.e = optarg;
+			break;
+		case 'f':
+			o.f = optarg;
+			break;
+		case 'H':
+			o.H = optarg;
+			break;
+		case 'i':
+			c.id_opt = optarg;
+			break;
+		case 'L':
+			o.L = optarg;
+			break;
+		case 'M':
+			o.M = optarg;
+			break;
+		case 'm':
+			o.m = optarg;
+			break;
+		case 'P':
+			o.P = optarg;
+			break;
+		case 'r':
+			o.r = optarg;
+			break;
+		case 's':
+			c.oneshot = 1;
+			break;
+		case 'T':
+			o.T = optarg;
+			break;
+		case 't':
+			c.tenant_opt = optarg;
+			break;
+		case 'u':
+			o.u = optarg;
+			break;
+		case 'v':
+			msg_verbosity = 2;
+			break;
+		case 'W':
+			o.W = optarg;
+			break;
 		default:
 			usage_exit(USAGE);
 		}
