@@ -253,7 +253,34 @@ stop=$(data calls:events | tail -n 1)
 n=$(rcli xlen "audio:$ID")
 expect "kill: the stop reached Redis, says which stage failed" "stop stopped redis-pub" \
     "$(jq -r '"\(.event) \(.reason) \(.failed_stage)"' <<<"$stop")"
+expect "kill: the dead publisher's claim is released with its stop" 0 "$(rcli exists "claim:audio:$ID:$ID")"
 made=$(jq .frames <<<"$stop") dropped=$(jq .dropped <<<"$stop")
 if [ "$made" -ge "$n" ] && [ "$dropped" -ge $((made - n)) ]; then
 	pass "kill: honest counts (frames $made, in Redis $n, dropped $dropped)"
 else fail "kill: honest counts" "frames $made in Redis $n dropped $dropped"; fi
+
+# --- ingest-call: resample killed mid-call, the stop still comes at the call's end ---
+rcli del "audio:$ID" calls:events >/dev/null
+mkfifo "$T/icin2"
+REDIS_MODE=xadd ingest-call <"$T/icin2" 2>"$T/ic2.err" &
+IC=$!
+track $IC
+exec 7>"$T/icin2"
+head -n 300 "$CAP" >&7
+wait_for 20 sh -c "[ \$(redis-cli -p $P xlen audio:$ID) -gt 50 ]" || fail "resample killed: frames before" "none"
+rs=$(descendant $IC resample)
+kill -KILL "$rs"
+tail -n +301 "$CAP" >&7
+exec 7>&-
+wait $IC
+expect "resample killed: ingest-call exits 137 (resample's signal)" 137 "$?"
+stop=$(data calls:events | tail -n 1)
+n=$(rcli xlen "audio:$ID")
+expect "resample killed: the decoder's stop reached Redis after the last frame, frames counted" \
+    "stop stopped $n" "$(jq -r '"\(.event) \(.reason) \(.frames)"' <<<"$stop")"
+# The decoder's count of what it wrote (exotel-decode's "samples") makes the
+# loss visible; a decoder without it leaves lost_ms out.
+if jq -e 'has("samples")' <<<"$stop" >/dev/null; then
+	expect_match "resample killed: the lost audio is counted" '^[1-9][0-9]* [1-9][0-9]*$' \
+	    "$(jq -r '"\(.lost_ms) \(.dropped)"' <<<"$stop")"
+fi

@@ -34,6 +34,7 @@ struct call {
 	int use_events;		/* -E given */
 	int layout;
 	int oneshot;		/* -s: publish the stop alone (redis-pub died) */
+	int release_dead;	/* -s: the dead publisher's claim to release */
 	int progress_fd;	/* -P: our totals at offset 0; -1 none */
 	const char *id_opt;	/* -i or INTERACTION_ID; borrowed */
 	const char *tenant_opt;	/* -t or TENANT_ID; borrowed */
@@ -78,8 +79,9 @@ void on_event(jv v, void *arg);
 void release_held(struct call *c, int all);
 void finish(struct call *c);
 
-/* Write our totals to -P (the one-shot stop reads them). */
+/* Write our totals to -P (the one-shot stop reads them), and our claim's token once. */
 void progress(const struct call *c);
+void token_progress(const struct call *c);
 
 /* audio.c: PCM into frames */
 void add_pcm(struct call *c, const unsigned char *s, size_t n);

@@ -116,11 +116,15 @@ resolve(struct call *c, const struct names *ev)
 		    tpl_expand(c->route_tpl[i], &n) : NULL;
 	frame_head(&p->head, &n);
 	p->stream_sid = xstrdup(c->stream_sid ? c->stream_sid : "");
-	if (p->claim_s && !c->oneshot) {
+	if (p->claim_s) {
 		p->claim_key = derived("claim:", p->audio_key, c->id);
 		p->seq_key = derived("seq:", p->audio_key, c->id);
 		claim_token(p);
-		p->claim = CLAIM_WANT;
+		/* -s takes the dead publisher's token from -P instead. */
+		if (!c->oneshot) {
+			p->claim = CLAIM_WANT;
+			token_progress(c);
+		}
 	}
 	p->resolved = 1;
 	debug("publishing interaction=%s stream=%s track=%s audio=%s",

@@ -337,6 +337,8 @@ finish(struct call *c)
 		e->seq = c->seq;
 		q_push(&p->q, e);
 		q_push(&p->q, q_new(ENT_RELEASE, 0));
-	}
+	} else if (c->release_dead)
+		/* Its seq stays as it reserved it: a hole, never a repeat. */
+		q_push(&p->q, q_new(ENT_RELEASE, 0));
 	c->finished = 1;
 }

@@ -73,8 +73,13 @@ command(struct pub *p, const struct entry *e, const char **argv, size_t *len,
 		argv[argc++] = nb->a;
 		goto lens;
 	case ENT_RELEASE:
-		argv[argc++] = "DEL";
+		/* Ours only: after an outage past its expiry it may be another's. */
+		argv[argc++] = "EVAL";
+		argv[argc++] = "if redis.call('get', KEYS[1]) == ARGV[1] then "
+		    "return redis.call('del', KEYS[1]) end return 0";
+		argv[argc++] = "1";
 		argv[argc++] = p->claim_key;
+		argv[argc++] = p->token;
 		goto lens;
 	}
 	if (e->kind == ENT_FRAME && p->format == FMT_JSON) {

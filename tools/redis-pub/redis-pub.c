@@ -258,15 +258,31 @@ progress(const struct call *c)
 	}
 }
 
+/* The claim's token after the totals (offset PROGRESS_LEN), once. */
+#define PROGRESS_LEN 84
+void
+token_progress(const struct call *c)
+{
+	char line[sizeof c->p.token + 1];
+	int n;
+
+	if (c->progress_fd < 0)
+		return;
+	n = snprintf(line, sizeof line, "%s\n", c->p.token);
+	if (pwrite(c->progress_fd, line, (size_t)n, PROGRESS_LEN) != n)
+		warn_sys("-P %d: unable to write our claim", c->progress_fd);
+}
+
 /*
  * -s: the totals a publisher that died left in -P, as if they were ours:
- * what it did not deliver counts as dropped.
+ * what it did not deliver counts as dropped; and its claim, released
+ * with the stop.
  */
 static void
 adopt_progress(struct call *c)
 {
 	unsigned long long made = 0, deliv = 0, samples = 0, dropped = 0;
-	char line[128];
+	char line[PROGRESS_LEN + sizeof c->p.token + 1], *tok, *nl;
 	ssize_t n;
 
 	if (c->progress_fd < 0)
@@ -276,6 +292,15 @@ adopt_progress(struct call *c)
 	if (sscanf(line, "%llu %llu %llu %llu", &made, &deliv, &samples,
 	    &dropped) != 4)
 		made = deliv = samples = 0;
+	if (n > PROGRESS_LEN && c->p.claim_key) {
+		tok = line + PROGRESS_LEN;
+		if ((nl = strchr(tok, '\n')) != NULL && nl > tok &&
+		    (size_t)(nl - tok) < sizeof c->p.token) {
+			memcpy(c->p.token, tok, (size_t)(nl - tok));
+			c->p.token[nl - tok] = '\0';
+			c->release_dead = 1;
+		}
+	}
 	c->seq = made;
 	c->samples = samples;
 	c->p.delivered = deliv;
