@@ -36,6 +36,7 @@ struct call {
 	int oneshot;		/* -s: publish the stop alone (redis-pub died) */
 	int release_dead;	/* -s: the dead publisher's claim to release */
 	int progress_fd;	/* -P: our totals at offset 0; -1 none */
+	char *progress_map;	/* that file mapped, or NULL */
 	const char *id_opt;	/* -i or INTERACTION_ID; borrowed */
 	const char *tenant_opt;	/* -t or TENANT_ID; borrowed */
 	const char *sid_opt;	/* STREAM_SID; borrowed */

@@ -28,6 +28,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +78,10 @@
 "  -v             debug messages\n" \
 "  -W seconds     give-up time (REDIS_WAIT_SECONDS, 10)\n" \
 "  templates: {interaction_id} {tenant_id} {stream_sid} {track}\n"
+
+/* -P: the totals line's length; the file's mapped size. */
+#define PROGRESS_LEN 84
+#define PROGRESS_MAP 256
 
 /* Metrics go to ws-accept this often during a call (and at the end). */
 #define METRICS_EVERY_MS 5000
@@ -252,14 +258,38 @@ progress(const struct call *c)
 	    (unsigned long long)c->seq, (unsigned long long)c->p.delivered,
 	    (unsigned long long)c->samples,
 	    (unsigned long long)(c->p.q.dropped + c->p.rejected_frames));
+	/* Mapped: a copy, no system call a frame. */
+	if (c->progress_map) {
+		memcpy(c->progress_map, line, (size_t)n);
+		return;
+	}
 	if (pwrite(c->progress_fd, line, (size_t)n, 0) != n) {
 		warn_sys("-P %d: unable to write our totals", c->progress_fd);
 		((struct call *)c)->progress_fd = -1;
 	}
 }
 
+/*
+ * Map the -P file when it is a regular file we may write (PROGRESS_MAP
+ * bytes), so the totals cost no system call; else progress() writes.
+ */
+static void
+progress_map(struct call *c)
+{
+	struct stat st;
+	void *m;
+
+	if (fstat(c->progress_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_size < PROGRESS_MAP &&
+	    ftruncate(c->progress_fd, PROGRESS_MAP) < 0))
+		return;
+	m = mmap(NULL, PROGRESS_MAP, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    c->progress_fd, 0);
+	if (m != MAP_FAILED)
+		c->progress_map = m;
+}
+
 /* The claim's token after the totals (offset PROGRESS_LEN), once. */
-#define PROGRESS_LEN 84
 void
 token_progress(const struct call *c)
 {
@@ -683,6 +713,8 @@ main(int argc, char *argv[])
 		if (fcntl(c.progress_fd, F_GETFD) < 0)
 			fatal(EXIT_USAGE, "-P %d: descriptor not open",
 			    c.progress_fd);
+		if (!c.oneshot)
+			progress_map(&c);
 	}
 
 	c.start_ms = mono_ms();
