@@ -134,6 +134,24 @@ exec 7>&-
 wait $C1
 expect "claim: the first goes on undisturbed, releases at its end" "0 20 0" \
     "$? $(data audio:live | jq -r 'select(.tenant_id == "acme") | .seq' | wc -l) $(rcli exists claim:audio:live:live)"
+# The next stream of a call may start while the last one still delivers
+# its end: the claim is asked for again for a few seconds before refusing.
+mkfifo "$T/sin"
+STREAM_SID=MZs1 redis-pub -m xadd -i seqd -t acme <"$T/sin" 2>/dev/null &
+S1=$!
+track $S1
+exec 7>"$T/sin"
+head -c 9600 "$T/a.pcm" >&7
+wait_for 10 xlen_is audio:seqd 10 || fail "overlap: first stream runs" "xlen $(rcli xlen audio:seqd)"
+STREAM_SID=MZs2 redis-pub -m xadd -i seqd -t acme <"$T/b.pcm" 2>"$T/s2.err" 7>&- &
+S2=$!
+track $S2
+exec 7>&-
+wait $S1
+wait $S2
+r2=$?
+expect "overlap: the second stream waits for the first's claim, then goes on from its seq" \
+    "0 $(seq 0 59 | paste -sd' ')" "$r2 $(cat "$T/s2.err")$(data audio:seqd | jq .seq | paste -sd' ')"
 run env -u STREAM_SID redis-pub -m xadd -C 0 -i noclaim <"$T/b.pcm"
 expect "claim: -C 0 takes none" "0 0" "$rc $(rcli exists claim:audio:noclaim:noclaim seq:audio:noclaim:noclaim)"
 
@@ -210,11 +228,11 @@ expect "log: no forged line, the id escaped" \
 # As exotel-decode's chain gives it: 2 s written at 8 kHz (16000 samples),
 # of which 1 s reached redis-pub (resample killed).
 printf '%s\n' '{"event":"start","interaction_id":"rk","tenant_id":"acme","stream_sid":"MZk"}' \
-    '{"event":"stop","interaction_id":"rk","reason":"callended","samples":16000}' >"$T/kev"
+    '{"event":"stop","interaction_id":"rk","reason":"callended","samples":16000,"dropped":{"late":2}}' >"$T/kev"
 run env SAMPLE_RATE=8000 redis-pub -m xadd -E 3 <"$T/b.pcm" 3<"$T/kev"
-expect "upstream died: the stop counts the lost second (dropped frames, lost_ms), warns" \
-    '1 {"frames":50,"dropped":50,"lost_ms":1000}' \
-    "$(grep -c 'audio lost before redis-pub: lost_ms=1000' <<<"$err") $(data calls:events | tail -n 1 | jq -c '{frames,dropped,lost_ms}')"
+expect "upstream died: the stop counts the lost second (dropped frames, lost_ms), warns; the decoder's drops kept" \
+    '1 {"frames":50,"dropped":50,"lost_ms":1000,"decode_dropped":{"late":2}}' \
+    "$(grep -c 'audio lost before redis-pub: lost_ms=1000' <<<"$err") $(data calls:events | tail -n 1 | jq -c '{frames,dropped,lost_ms,decode_dropped}')"
 
 # --- ingest-call: the output rate ----------------------------------------------------
 CAP=$FIXTURES/twilio-stream1.ndjson

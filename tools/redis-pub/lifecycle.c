@@ -313,6 +313,15 @@ finish(struct call *c)
 	if (c->layout == LAYOUT_RTAAFIN)
 		v = rtaafin_stop(c, v);
 	else {
+		/*
+		 * "dropped" is ours, in frames; the decoder's own (an object
+		 * of reasons) is kept beside it.
+		 */
+		r = json_get(v, "dropped");
+		if (jv_get_kind(r) == JV_KIND_OBJECT)
+			v = jv_object_set(v, jv_string("decode_dropped"), r);
+		else
+			jv_free(r);
 		v = jv_object_set(v, jv_string("frames"),
 		    jv_number((double)c->seq));
 		v = jv_object_set(v, jv_string("duration_ms"),

@@ -158,7 +158,7 @@ pub_pump(struct pub *p, int64_t now_ms)
 
 	if (!p->resolved || p->cn.state != CONN_READY)
 		return;
-	if (p->claim == CLAIM_WANT) {
+	if (p->claim == CLAIM_WANT && now_ms >= p->claim_retry_ms) {
 		claim_send(p);
 		n++;
 	}
@@ -184,7 +184,7 @@ pub_pump(struct pub *p, int64_t now_ms)
  * another publisher's token (refused).  The GET says where seq goes on.
  */
 static void
-claim_reply(struct pub *p, const redisReply *r)
+claim_reply(struct pub *p, const redisReply *r, int64_t now_ms)
 {
 	unsigned long long next;
 	char sid[160], why[LOGSAFE_SIZE(200)];
@@ -194,7 +194,11 @@ claim_reply(struct pub *p, const redisReply *r)
 		if (r->type == REDIS_REPLY_STRING &&
 		    strcmp(r->str, p->token) != 0) {
 			snprintf(p->owner, sizeof p->owner, "%s", r->str);
-			p->claim = CLAIM_REFUSED;
+			if (p->claim_first_ms == 0)
+				p->claim_first_ms = now_ms;
+			p->claim = now_ms - p->claim_first_ms >= CLAIM_WAIT_MS ?
+			    CLAIM_REFUSED : CLAIM_WANT;
+			p->claim_retry_ms = now_ms + CLAIM_RETRY_MS;
 		} else if (r->type == REDIS_REPLY_ERROR) {
 			/* A server without SET NX GET (Redis < 7): say so, go on. */
 			warnx_("redis refused the claim: %s: publishing unclaimed",
@@ -307,7 +311,7 @@ pub_replies(struct pub *p, int64_t now_ms)
 
 	while ((got = conn_reply(&p->cn, &r, now_ms)) == 1) {
 		if (p->claim_replies) {
-			claim_reply(p, r);
+			claim_reply(p, r, now_ms);
 			freeReplyObject(r);
 			continue;
 		}
@@ -378,6 +382,8 @@ pub_deadline(const struct pub *p)
 {
 	struct entry *e = TAILQ_FIRST(&p->q.all);
 
+	if (p->cn.state == CONN_READY && p->claim == CLAIM_WANT)
+		return p->claim_retry_ms;
 	if (p->cn.state == CONN_READY)
 		return p->q.inflight ? e->sent_ms + p->cn.timeout_ms : -1;
 	return conn_deadline(&p->cn);

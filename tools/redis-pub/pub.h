@@ -33,6 +33,13 @@ enum { ROUTE_START, ROUTE_STOP, ROUTE_DTMF, ROUTE_MARK, ROUTE_OTHER, NROUTES };
  * never a repeat.
  */
 enum { CLAIM_OFF, CLAIM_WANT, CLAIM_SENT, CLAIM_HELD, CLAIM_REFUSED };
+/*
+ * A claim held by another is asked for again every CLAIM_RETRY_MS for
+ * CLAIM_WAIT_MS before the call is refused: the previous stream of the
+ * same call may still be delivering its last frames.
+ */
+#define CLAIM_RETRY_MS 100
+#define CLAIM_WAIT_MS 3000
 #define SEQ_BLOCK 500
 #define SEQ_KEEP_S 3600		/* seq key kept after its last write */
 
@@ -61,6 +68,8 @@ struct pub {
 	int claim_replies;	/* of the SET and GET, still awaited */
 	int refresh_queued;	/* a claim refresh waits in the queue */
 	char owner[128];	/* a refused claim: who holds it */
+	int64_t claim_first_ms;	/* first refusal; 0: none yet */
+	int64_t claim_retry_ms;	/* when to ask again */
 	uint64_t seq_base;	/* added to every frame's seq */
 	struct queue q;
 	struct conn cn;
