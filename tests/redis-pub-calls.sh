@@ -213,7 +213,7 @@ expect "metrics: frames, bytes, delay histogram, the call's end" \
 if promtool --version >/dev/null 2>&1; then
 	awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }' "$T/metrics" | sort |
 	    awk '{ n = $1; sub(/\{.*/, "", n); b = n; sub(/_(bucket|count|sum)$/, "", b)
-	        if (!(b in seen)) { seen[b] = 1; print "# TYPE " b " " (b ~ /_total$/ ? "counter" : "histogram") } print }' >"$T/prom"
+	        if (!(b in seen)) { seen[b] = 1; print "# HELP " b " " b; print "# TYPE " b " " (b ~ /_total$/ ? "counter" : "histogram") } print }' >"$T/prom"
 	run promtool check metrics <"$T/prom"
 	expect "metrics: promtool is content" 0 "$rc"
 fi
@@ -301,4 +301,29 @@ expect "resample killed: the decoder's stop reached Redis after the last frame, 
 if jq -e 'has("samples")' <<<"$stop" >/dev/null; then
 	expect_match "resample killed: the lost audio is counted" '^[1-9][0-9]* [1-9][0-9]*$' \
 	    "$(jq -r '"\(.lost_ms) \(.dropped)"' <<<"$stop")"
+fi
+
+# --- with exotel-decode's tracks and streams (its mkcapture helper) -------------
+if command -v mkcapture >/dev/null; then
+	head -c 32000 /dev/urandom >"$T/in8k"
+	head -c 32000 /dev/urandom >"$T/out8k"
+	mkcapture -i CAtwo -a ACx -s ST1 -2 "$T/out8k" <"$T/in8k" >"$T/two.nd"
+	run env REDIS_MODE=xadd PROTOCOL=exotel ingest-call <"$T/two.nd"
+	expect "e2e two tracks: exit 0, a key each, frames named" \
+	    '0 [0,"ST1","inbound"] [99,"ST1","inbound"] [0,"ST1","outbound"] [99,"ST1","outbound"]' \
+	    "$rc $(for k in audio:CAtwo audio:CAtwo:outbound; do data $k | jq -c '[.seq,.stream_sid,.track]' | sed -n '1p;$p'; done | paste -sd' ')"
+	resample -q fir -i 8000 <"$T/in8k" >"$T/want.in"
+	resample -q fir -i 8000 <"$T/out8k" >"$T/want.out"
+	data audio:CAtwo | pcm >"$T/got.in"
+	data audio:CAtwo:outbound | pcm >"$T/got.out"
+	same "e2e two tracks: inbound byte-exact" "$T/want.in" "$T/got.in"
+	same "e2e two tracks: outbound byte-exact" "$T/want.out" "$T/got.out"
+	expect "e2e two tracks: each track's stop, nothing lost" "stop inbound 100 0|stop outbound 100 0" \
+	    "$( (data calls:events; data calls:events:outbound) | jq -r 'select(.event == "stop" and .interaction_id == "CAtwo") | "\(.event) \(.track) \(.frames) \(.dropped)"' | paste -sd'|')"
+	mkcapture -i CAst -a ACx -s SA <"$T/in8k" >"$T/s1.nd"
+	mkcapture -i CAst -a ACx -s SB <"$T/out8k" | grep -v '"connected"' >"$T/s2.nd"
+	run env REDIS_MODE=xadd PROTOCOL=exotel ingest-call < <(cat "$T/s1.nd" "$T/s2.nd")
+	expect "e2e two streams in one call: seq goes on, never repeats" \
+	    "0 $(seq 0 199 | paste -sd' ') SA SB" \
+	    "$rc $(data audio:CAst | jq .seq | paste -sd' ') $(data audio:CAst | jq -r .stream_sid | uniq | paste -sd' ')"
 fi
