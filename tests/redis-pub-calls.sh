@@ -303,11 +303,12 @@ if jq -e 'has("samples")' <<<"$stop" >/dev/null; then
 	    "$(jq -r '"\(.lost_ms) \(.dropped)"' <<<"$stop")"
 fi
 
-# --- with exotel-decode's tracks and streams (its mkcapture helper) -------------
-if command -v mkcapture >/dev/null; then
-	head -c 32000 /dev/urandom >"$T/in8k"
-	head -c 32000 /dev/urandom >"$T/out8k"
-	mkcapture -i CAtwo -a ACx -s ST1 -2 "$T/out8k" <"$T/in8k" >"$T/two.nd"
+# --- with exotel-decode's tracks and streams (a child per track) --------------
+head -c 32000 /dev/urandom >"$T/in8k"
+head -c 32000 /dev/urandom >"$T/out8k"
+mkcapture -i CAtwo -a ACx -s ST1 -2 "$T/out8k" <"$T/in8k" >"$T/two.nd" 2>/dev/null
+if PROTOCOL=exotel exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; echo "$TRACK"' \
+    <"$T/two.nd" 2>/dev/null | grep -qx outbound; then
 	run env REDIS_MODE=xadd PROTOCOL=exotel ingest-call <"$T/two.nd"
 	expect "e2e two tracks: exit 0, a key each, frames named" \
 	    '0 [0,"ST1","inbound"] [99,"ST1","inbound"] [0,"ST1","outbound"] [99,"ST1","outbound"]' \
