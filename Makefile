@@ -27,6 +27,13 @@ LIBS_resample = -lsamplerate -lspeexdsp -lm
 LIBS_redis-pub = -lhiredis -ljq
 LIBS_ws-accept = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq -lev
 LIBS_exotel-replay = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets) -lssl -lcrypto -ljq
+LIBS_ingest-check = -lhiredis
+LIBS_redis-rec = -lhiredis -ljq
+# Sources a tool shares with another tool (REDIS_URL parsing is redis-pub's).
+SRC_ingest-check = tools/redis-pub/url.c
+INC_ingest-check = -Itools/redis-pub
+SRC_redis-rec = tools/redis-pub/url.c
+INC_redis-rec = -Itools/redis-pub
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
@@ -59,9 +66,15 @@ lib/setting.o: lib/setting.c $(wildcard lib/*.h) .version
 FORCE:
 
 .SECONDEXPANSION:
-bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIB) $(wildcard lib/*.h)
+bin/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $$(SRC_$$*) $(LIB) $(wildcard lib/*.h)
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -Itools/$* $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(LIB) $(LIBS_$*)
+	$(CC) $(CFLAGS) -Itools/$* $(INC_$*) $(LDFLAGS) -o $@ $(wildcard tools/$*/*.c) $(SRC_$*) $(LIB) $(LIBS_$*)
+
+# ingest-env knows the service's settings: the keys of .env.example, the
+# one list (tests/settings.sh checks the tools and man pages against it).
+tools/ingest-env/known.h: .env.example
+	sed -n 's/^#\{0,1\}\([A-Z_][A-Z0-9_]*\)=.*/"\1",/p' .env.example | sort -u >$@
+bin/ingest-env: tools/ingest-env/known.h
 
 tests/bin/%: tests/helpers/%.c $(LIB) $(wildcard tests/helpers/*.h)
 	@mkdir -p tests/bin
@@ -81,6 +94,18 @@ helpers: $(HELPERS)
 check: all helpers lint
 	@tests/run
 
+# The whole suite on a build with AddressSanitizer and UBSan (clean first:
+# every object is rebuilt with the sanitizers, and again by the next make).
+# Valgrind cannot run such binaries: tests/sanitize/valgrind stands in.
+SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+check-sanitize: clean
+	$(MAKE) CFLAGS="$(SANITIZE_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all helpers
+	PATH="$$PWD/tests/sanitize:$$PATH" \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 tests/run
+	$(MAKE) clean
+
 lint:
 	@for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
 	@echo "man pages: $(words $(MANPAGES)) linted"
@@ -91,7 +116,8 @@ bench: all helpers
 # Installs the Debian 12 packages that are missing (root, or sudo).
 DEB_PACKAGES = gcc make pkg-config libwebsockets-dev libjq-dev jq libhiredis-dev \
 	libsamplerate0-dev libspeexdsp-dev libssl-dev openssl redis-server redis-tools \
-	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev
+	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev \
+	haproxy tmux
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -110,7 +136,24 @@ install: all
 		s=$${m##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
 
-clean:
-	rm -f $(LIB) $(LIB_OBJ) $(addprefix bin/,$(TOOLS)) $(HELPERS)
+# What make install put there, and nothing else.
+uninstall:
+	for t in $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 
-PHONY: all check lint bench deps install clean helpers
+help:
+	@echo 'make            build every tool into bin/'
+	@echo 'make check      build, lint the man pages, run every test (tests/run)'
+	@echo 'make helpers    build the test helpers into tests/bin/ (jwt-mint, ...)'
+	@echo 'make lint       mandoc -Tlint every man page'
+	@echo 'make bench      print the benchmark tables'
+	@echo 'make deps       install the Debian 12 packages the build and tests need'
+	@echo 'make install    tools, scripts and man pages under PREFIX=$(PREFIX) (DESTDIR too)'
+	@echo 'make uninstall  remove what make install put there'
+	@echo 'make clean      remove what the build made'
+	@echo 'one test file:  tests/run tests/service.sh'
+
+clean:
+	rm -f tools/ingest-env/known.h $(LIB) $(LIB_OBJ) $(addprefix bin/,$(TOOLS)) $(HELPERS)
+
+.PHONY: all check lint bench deps install uninstall clean helpers help

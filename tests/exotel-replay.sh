@@ -298,7 +298,12 @@ expect "not a ws URL: usage error" "100 exotel-replay: fatal: invalid URL: want 
 run $R -h
 syn=$(mandoc -Tascii "$TOP/man/exotel-replay.1" 2>/dev/null | col -b |
     awk '/^SYNOPSIS/ { s = 1; next } /^DESCRIPTION/ { s = 0 } s' | xargs)
-expect "-h: usage line is the man page SYNOPSIS" "100 usage: $syn" "$rc $(printf '%s' "$err" | xargs)"
+expect "-h: usage line (the man page SYNOPSIS) on stdout, exit 0" "0 usage: $syn" "$rc $(head -n 1 <<<"$out" | xargs)"
+expect "-h: then the options, one a line" "23" "$(grep -c '^  -' <<<"$out")"
+run $R --help
+expect "--help is -h" "0 $($R -h)" "$rc $out"
+run $R --version
+expect_match "--version" "^0 exotel-replay [^ ]+$" "$rc $out"
 
 # --- more bad input -------------------------------------------------------
 sox -t s16 -r 8000 -c 2 "$T/1s.pcm" "$T/stereo.wav"
@@ -331,3 +336,22 @@ expect "SIGTERM: calls closed with 1001, exit 143" "143 exotel-replay: fatal: ca
 run exotel-replay ws://127.0.0.1:9/v1/ingest "$T/no-such-file"
 expect "input file missing: 111, said" \
     "111|exotel-replay: fatal: unable to open $T/no-such-file: No such file or directory" "$rc|$err"
+
+# --- -n: one summary line ------------------------------------------------
+start_sink summary
+run $R -x 0 -w 0 -n 3 "$URL" "$T/1s.pcm"
+expect "-n 3: a summary line after the calls" "0 exotel-replay: info: summary calls=3 ok=3 failed=0 status=0" \
+    "$rc $(tail -n 1 <<<"$err")"
+start_sink summary403 -r 403
+run $R -x 0 -w 0 -n 2 "$URL" "$T/1s.pcm"
+expect_match "-n 2, both refused: the summary says so, exit 111" \
+    "^111 .*exotel-replay: info: summary calls=2 ok=0 failed=2 status=111 " "$rc $(tr '\n' ' ' <<<"$err")"
+
+# --- the URL's query reaches custom_parameters, as Exotel does -------------
+start_sink query
+run $R -q -x 0 -w 0 -i call-Q -p lead=7 "$URL?sample-rate=8000&lead=42&agent=a%2Fb+c&flag" "$T/1s.pcm"
+expect "URL query: custom parameters in the start (sample-rate is Exotel's own; -p wins)" \
+    '0 {"lead":"7","agent":"a/b c"}' \
+    "$rc $(jq -c 'select(.event == "start") | .start.custom_parameters' "$S/0.msg")"
+expect_match "URL query: the request keeps its query" "^0 open uri=/v1/ingest\\?sample-rate=8000&lead=42&" \
+    "$(grep '^0 open' "$S/log")"

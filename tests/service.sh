@@ -17,133 +17,143 @@ unset REDIS_URL PORT HOST LOG_LEVEL INGEST_STATE_DIR INGEST_ENV_FILE \
 
 # ---- usage and configuration errors ---------------------------------------
 
+# last: the last line of $err (a refusal is the last thing said).
+last() { printf '%s\n' "$err" | tail -n 1; }
+
 run ingest -x
 expect "unknown option: usage error" \
     "100|ingest: fatal: -x: unknown option
 $USAGE" "$rc|$err"
 
 run ingest -h
-expect "-h prints the usage line" "100|$USAGE" "$rc|$err"
+expect "-h prints the usage and the options on stdout, exit 0" \
+    "0|$USAGE|  -d fd" "$rc|$(head -n 1 <<<"$out")|$(sed -n '2s/^\(  -d fd\).*/\1/p' <<<"$out")"
+run ingest --help
+expect "--help is -h" "0|$(ingest -h)" "$rc|$out"
+run ingest --version
+expect_match "--version prints the version" "^0\|ingest [^ ]+$" "$rc|$out"
 
 synopsis=$(mandoc -Tascii "$TOP/man/ingest.1" | sed 's/.\x08//g' | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
-expect "the usage line is the man page's SYNOPSIS" "usage: $synopsis" "$USAGE"
+expect "the usage line is the man page's SYNOPSIS" "$USAGE" "usage: $synopsis"
 
 run ingest extra
 expect "an operand is a usage error" \
     "100|ingest: fatal: unexpected argument: extra
 $USAGE" "$rc|$err"
 
+# Every value is checked by the tool that reads it (ws-accept -n, the
+# per-call tools' -n), never by a copy of their rules here.
 run env PORT=99999 ingest -n
-expect "PORT out of range is refused, naming it" \
-    "100|ingest: fatal: PORT: expected a port number 1-65535, not: 99999" "$rc|$err"
-
-run env PORT=84x3 ingest -n
-expect "PORT not a number is refused" \
-    "100|ingest: fatal: PORT: expected a port number 1-65535, not: 84x3" "$rc|$err"
+expect_match "PORT out of range is refused by ws-accept's own check, naming it" \
+    "^100\|ws-accept: fatal: .*PORT" "$rc|$(last)"
 
 run env REDIS_URL='http://:s3cret@example.com' ingest -n
 expect "a REDIS_URL of another scheme is refused, password not logged" \
-    "100|ingest: fatal: REDIS_URL: expected redis://[:password@]host[:port][/db] or unix:///path, not: http://example.com" \
-    "$rc|$err"
+    "100|ingest-check: fatal: REDIS_URL: want redis://host:port[/db] or unix:///path, not: http://example.com" \
+    "$rc|$(last)"
 
 run env REDIS_URL='redis://h:70000' ingest -n
 expect "a REDIS_URL port out of range is refused" 100 "$rc"
 
-run env MAX_MESSAGE_BYTES=512 ingest -n
-expect "a MAX_MESSAGE_BYTES exotel-decode would refuse at every call is refused at start" \
-    "100|ingest: fatal: MAX_MESSAGE_BYTES: expected a number from 1024 to 67108864, not: 512" "$rc|$err"
-
 run env LOG_LEVEL=loud ingest -n
 expect "a bad LOG_LEVEL is refused, naming it" \
-    "100|ingest: fatal: LOG_LEVEL: expected quiet, info or debug, not: loud" "$rc|$err"
+    "100|ingest-check: fatal: LOG_LEVEL: expected quiet, info or debug, not: loud" "$rc|$(last)"
 
 run ingest -f "$T/nonexistent" -n
 expect "-f with a missing file is refused" \
-    "100|ingest: fatal: INGEST_ENV_FILE/-f: cannot read $T/nonexistent" "$rc|$err"
+    "100|ingest-env: fatal: cannot read $T/nonexistent: No such file or directory" "$rc|$err"
 
 run ingest -d 1 -n
-expect "-d below 3 is refused" \
-    "100|ingest: fatal: -d: not a descriptor number >= 3: 1" "$rc|$err"
+expect_match "-d below 3 is refused (ws-accept's check)" \
+    "^100\|ws-accept: fatal: .*notification-fd: 1" "$rc|$(last)"
+
+# Start-up warnings: a service nobody can call, a Redis nobody answers.
+run env REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "no caller can be accepted (Exotel off, no JWT key): warned" \
+    "ingest-check: warning: no caller can be accepted: SUPPORT_EXOTEL is off and neither JWT_SECRET nor JWT_PUBLIC_KEY is set" "$err"
+expect_match "REDIS_URL that nobody answers: warned at start, not refused" \
+    "^0\|.*ingest-check: warning: REDIS_URL: no Redis answers at 127.0.0.1:1: " "$rc|$(tr '\n' ' ' <<<"$err")"
+run env SUPPORT_EXOTEL=on EXOTEL_ALLOW_IPS=127.0.0.1 REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect "SUPPORT_EXOTEL=on (bool_parse's spellings): no 'no caller' warning" "0|" \
+    "$rc|$(grep 'no caller' <<<"$err")"
+
+# Template placeholders and per-call values: the per-call tools' own
+# checks (their -n) refuse them at start, once the tools have one.
+if redis-pub --help 2>/dev/null | grep -q '^ *-n'; then
+	run env 'AUDIO_CHANNEL=audio:{call_id}' REDIS_URL=redis://127.0.0.1:1 ingest -n
+	expect_match "a key template with an unknown placeholder is refused at start" \
+	    "^100\|.*call_id" "$rc|$(tr '\n' ' ' <<<"$err")"
+	run env FRAME_MS=5 REDIS_URL=redis://127.0.0.1:1 ingest -n
+	expect "a FRAME_MS redis-pub refuses is refused at start" 100 "$rc"
+else
+	echo "SKIP: per-call settings at start: redis-pub has no -n yet"
+fi
 
 # ---- .env.local ------------------------------------------------------------
 
 # The file is parsed, never run: $(...) stays text, quotes are removed,
-# the environment wins over the file.
-cat >.env.local <<'EOF'
+# the environment wins over the file, secrets are never logged.
+cat >.env.local <<'ENV'
 # the original service's file
 export PORT=9001
 HOST = 127.0.0.1   # a comment after a value
 REDIS_URL="redis://:pa ss@127.0.0.1:6390/2"   # quoted, a blank inside
 PUBLIC_URL='wss://$(touch pwned)/x # not a comment'
-MULTI="a\nb \"q\" c\\d"
+JWT_SECRET="a\nb \"q\" c\\d"
 LOG_LEVEL=quiet
 
-EMPTY=
-EOF
+INGEST_PATH=
+ENV
 run env LOG_LEVEL=debug ingest -n
 expect ".env.local: parsed, environment wins, no code run, secrets hidden" \
-    "0|ingest: debug: env-file=.env.local line=2 PORT=9001
-ingest: debug: env-file=.env.local line=3 HOST=127.0.0.1
-ingest: debug: env-file=.env.local line=4 REDIS_URL=redis://127.0.0.1:6390/2
-ingest: debug: env-file=.env.local line=5 PUBLIC_URL=wss://\\\$\\(touch\\ pwned\\)/x\\ #\\ not\\ a\\ comment
-ingest: debug: env-file=.env.local line=6 MULTI=\$'a\\nb \"q\" c\\\\d'
-ingest: debug: env-file=.env.local line=7 LOG_LEVEL=(environment wins)
-ingest: debug: env-file=.env.local line=9 EMPTY=''
-ingest: info: redis=redis://127.0.0.1:6390/2 mode=publish audio=audio:{interaction_id} events=calls:events env-file=.env.local
-ws-accept: warning: neither JWT_SECRET nor JWT_PUBLIC_KEY is set: native (Bearer) clients will be refused
-ws-accept: info: configuration ok host=127.0.0.1 port=9001 path=/v1/ingest tls=off max_calls=500 exotel=off allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any issuer=any trusted_proxies=0 redis=redis://127.0.0.1:6390/2 mode=publish audio=audio:{interaction_id} events=calls:events|no" \
-    "$rc|$err|$([ -e pwned ] && echo yes || echo no)"
+    "0|ingest-env: debug: env-file=.env.local line=2 PORT=9001
+ingest-env: debug: env-file=.env.local line=3 HOST=127.0.0.1
+ingest-env: debug: env-file=.env.local line=4 REDIS_URL=redis://127.0.0.1:6390/2
+ingest-env: debug: env-file=.env.local line=5 PUBLIC_URL=wss://\$(touch pwned)/x # not a comment
+ingest-env: debug: env-file=.env.local line=6 JWT_SECRET=(set, not shown)
+ingest-env: debug: env-file=.env.local line=7 LOG_LEVEL=(environment wins)
+ingest-env: debug: env-file=.env.local line=9 INGEST_PATH=-
+ingest-env: debug: env-file=.env.local set=6|no" \
+    "$rc|$(grep '^ingest-env:' <<<"$err")|$([ -e pwned ] && echo yes || echo no)"
+printf 'JWT_SECRET="a\\nb \\"q\\" c\\\\d"\n' >.env.local
+run ingest-env sh -c 'printf %s "$JWT_SECRET"'
+expect ".env.local: double quotes take \\n \\\" \\\\ escapes" \
+    "$(printf 'a\nb "q" c\\d')" "$out"
+
+printf 'SUPORT_EXOTEL=true\nFOO_BAR=1\n' >.env.local
+run env REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect "unknown keys are warned about, with the closest known key" \
+    "ingest-env: warning: .env.local:1: unknown setting SUPORT_EXOTEL (did you mean SUPPORT_EXOTEL?)
+ingest-env: warning: .env.local:2: unknown setting FOO_BAR (no tool of the service reads it)" \
+    "$(grep '^ingest-env:' <<<"$err")"
 
 printf 'JWT_SECRET=abc\nGARBAGE LINE\n' >.env.local
 run ingest -n
 expect ".env.local: a line that is not KEY=VALUE names file and line" \
-    "100|ingest: fatal: .env.local:2: expected KEY=VALUE" "$rc|$err"
+    "100|ingest-env: fatal: .env.local:2: expected KEY=VALUE" "$rc|$err"
 
 printf 'JWT_SECRET="abc\n' >.env.local
 run ingest -n
 expect ".env.local: an unterminated quote is refused" \
-    "100|ingest: fatal: .env.local:1: JWT_SECRET: unterminated double quote" "$rc|$err"
+    "100|ingest-env: fatal: .env.local:1: JWT_SECRET: unterminated double quote" "$rc|$err"
 
 printf 'BAD-NAME=1\n' >.env.local
 run ingest -n
 expect ".env.local: a bad variable name is refused" \
-    "100|ingest: fatal: .env.local:1: bad variable name: BAD-NAME" "$rc|$err"
+    "100|ingest-env: fatal: .env.local:1: bad variable name: BAD-NAME" "$rc|$err"
 
-printf 'PORT=0\n' >.env.local
+printf 'PORT=70000\n' >.env.local
 run ingest -n
-expect ".env.local: a bad value from the file is refused, naming it" \
-    "100|ingest: fatal: PORT: expected a port number 1-65535, not: 0" "$rc|$err"
+expect_match ".env.local: a bad value from the file is refused, naming it" \
+    "^100\|ws-accept: fatal: .*PORT" "$rc|$(last)"
 rm -f .env.local
 
 # .env.example with every setting uncommented (the defaults) is a good
-# configuration: the documented defaults are values bin/ingest accepts.
+# configuration: the documented defaults are values the tools accept.
 sed -n 's/^#\([A-Z_]*=\)/\1/p' "$TOP/.env.example" >"$T/defaults.env"
-run ingest -f "$T/defaults.env" -n
-expect ".env.example's defaults, all uncommented, are accepted" 0 "$rc"
-
-# .env.example stays complete and current: every setting a tool reads from
-# the environment is in it, and everything in it is read by someone.  Per-call
-# context (set by ws-accept or exotel-decode), what bin/ingest itself hands
-# ws-accept, and the replay client's own variables are not service settings.
-percall='CALL_ID INTERACTION_ID TENANT_ID SAMPLE_RATE RESAMPLE_RATE PUB_SAMPLE_RATE
-STREAM_SID TRACK CALL_SID METRICS_FD
-WS_ACCEPT_ANNOUNCE EXOTEL_REPLAY_BASIC_AUTH EXOTEL_REPLAY_CA_FILE EXOTEL_REPLAY_TOKEN'
-read_by_tools=$(grep -hoE '(env_get|env_int|env_flag|getenv)\("[A-Z][A-Z0-9_]*"|(word|setting[a-z_]*)\([^;]*"[A-Z][A-Z0-9_]+"' \
-    "$TOP"/tools/*/*.c "$TOP"/lib/*.c | grep -oE '"[A-Z][A-Z0-9_]+"' | tr -d '"' | sort -u)
-documented=$(sed -n 's/^#\([A-Z_][A-Z0-9_]*\)=.*/\1/p' "$TOP/.env.example" | sort -u)
-missing=$(for v in $read_by_tools; do
-	case " $(echo $percall) " in *" $v "*) continue ;; esac
-	printf '%s\n' "$documented" | grep -qx "$v" || printf '%s ' "$v"
-done)
-expect ".env.example documents every setting the tools read" "" "$missing"
-stale=$(for v in $documented; do
-	printf '%s\n' "$read_by_tools" | grep -qx "$v" && continue
-	grep -q "$v" "$TOP/bin/ingest" "$TOP/bin/ingest-call" ||
-	    grep -q "\"$v\"" "$TOP"/tools/*/*.c || printf '%s ' "$v"
-done)
-expect "every setting in .env.example is read by a tool or bin/ingest" "" "$stale"
-unlisted=$(for v in $documented; do grep -q "Ev $v\b" "$TOP/man/ingest.1" || printf '%s ' "$v"; done)
-expect "man/ingest.1 names every setting of .env.example" "" "$unlisted"
+run env REDIS_URL=redis://127.0.0.1:1 ingest -f "$T/defaults.env" -n
+expect ".env.example's defaults, all uncommented, are accepted, none unknown" \
+    "0|" "$rc|$(grep 'unknown setting' <<<"$err")"
 
 printf 'PORT=9002\r\nSUPPORT_EXOTEL=true\r\n' >"$T/crlf.env"
 run env INGEST_ENV_FILE="$T/crlf.env" LOG_LEVEL=debug ingest -n
@@ -151,17 +161,14 @@ expect_match "INGEST_ENV_FILE names the file; CRLF lines accepted" \
     "line=1 PORT=9002\$" "$err"
 
 run env INGEST_STATE_DIR="$T/st" ingest -n
-expect "-n without REDIS_URL: a private Redis under INGEST_STATE_DIR, nothing created" \
-    "0|ingest: info: redis=unix://$T/st/redis/redis.sock private=yes mode=publish audio=audio:{interaction_id} events=calls:events env-file=none
-ingest: info: configuration ok: redis-server (private, dir=$T/st/redis)
-ws-accept: warning: neither JWT_SECRET nor JWT_PUBLIC_KEY is set: native (Bearer) clients will be refused
-ws-accept: info: configuration ok host=0.0.0.0 port=8443 path=/v1/ingest tls=off max_calls=500 exotel=off allow_ips=0 basic_pairs=0 jwt=off leeway=30 audience=any issuer=any trusted_proxies=0 redis=unix://$T/st/redis/redis.sock mode=publish audio=audio:{interaction_id} events=calls:events|no" \
-    "$rc|$err|$([ -e "$T/st" ] && echo yes || echo no)"
+expect_match "-n without REDIS_URL: a private Redis under INGEST_STATE_DIR, nothing created" \
+    "^0\|.*ingest-redis: info: redis=unix://$T/st/redis/redis.sock private=yes dir=$T/st/redis \(-n: not started\) .*ws-accept: info: configuration ok .* redis=unix://$T/st/redis/redis.sock private=yes \|no$" \
+    "$rc|$(tr '\n' ' ' <<<"$err")|$([ -e "$T/st" ] && echo yes || echo no)"
 
 # -n asks ws-accept too: its settings are refused before anything starts.
 run env SUPPORT_EXOTEL=maybe REDIS_URL=redis://127.0.0.1:1 ingest -n
-expect "-n: a bad ws-accept setting is refused (100, named)" \
-    "100|ws-accept: fatal: SUPPORT_EXOTEL: want true or false, got 'maybe'" "$rc|$(tail -n 1 <<<"$err")"
+expect_match "-n: a bad ws-accept setting is refused (100, named)" \
+    "^100\|ws-accept: fatal: .*SUPPORT_EXOTEL" "$rc|$(last)"
 run env SUPPORT_EXOTEL=true REDIS_URL=redis://127.0.0.1:1 ingest -n
 expect_match "-n: Exotel on with no allow-list or credentials is warned about" \
     "ws-accept: warning: SUPPORT_EXOTEL is on but neither EXOTEL_ALLOW_IPS nor EXOTEL_BASIC_AUTH is set" "$err"
@@ -250,11 +257,11 @@ sock=$T/svc/redis/redis.sock
 run redis-cli -s "$sock" ping
 expect "the private Redis answers on its unix socket" "0|PONG" "$rc|$out"
 if health "$IPORT"; then pass "ws-accept serves /health"; else fail "ws-accept serves /health" "curl failed"; fi
-expect "ingest's one start line: where audio goes, which private Redis" \
-    "ingest: info: redis=unix://$sock private=yes pid=$(pgrep -P "$IPID" -x redis-server) log=$T/svc/redis/redis.log mode=publish audio=audio:{interaction_id} events=calls:events env-file=none" \
-    "$(grep '^ingest: info: redis=' "$T/svc.err")"
+expect "ingest-redis's start line: the private Redis's pid, socket and log" \
+    "ingest-redis: info: redis-server pid=$(pgrep -P "$IPID" -x redis-server) socket=$sock log=$T/svc/redis/redis.log" \
+    "$(grep '^ingest-redis: info: redis-server pid=' "$T/svc.err")"
 expect_match "one start line: where it listens, protocols and auth modes, where audio goes" \
-    "^ws-accept: info: listening host=127.0.0.1 port=$IPORT path=/v1/ingest tls=off .*exotel=on allow_ips=1 basic_pairs=0 jwt=off .* redis=unix://$sock mode=publish audio=audio:\\{interaction_id\\} events=calls:events$" \
+    "^ws-accept: info: listening host=127.0.0.1 port=$IPORT path=/v1/ingest tls=off .*exotel=on allow_ips=1 basic_pairs=0 jwt=off .* redis=unix://$sock private=yes$" \
     "$(cat "$T/svc.err")"
 
 # A first call: frames reach the private Redis, start and stop events too.
@@ -305,7 +312,7 @@ expect "SIGTERM: every process it started is gone" "" "$(alive $kids)"
 expect "SIGTERM: the private Redis socket is gone" "no" \
     "$([ -e "$sock" ] && echo yes || echo no)"
 expect_match "SIGTERM: the stop is logged" \
-    "^ingest: info: redis-server pid=[0-9]+ stopped\$" "$(cat "$T/svc.err")"
+    "^ingest-redis: info: redis-server pid=[0-9]+ stopped\$" "$(cat "$T/svc.err")"
 
 # SIGINT (Ctrl-C) does the same.  Job control on while starting it: a
 # script's background jobs otherwise inherit SIGINT ignored, as a
@@ -338,8 +345,8 @@ ready_ingest dup
 first=$IPID
 run env PORT="$(freeport)" INGEST_STATE_DIR="$T/dup" ingest
 expect "a second ingest on the same state directory is refused" \
-    "111|ingest: fatal: another ingest uses $T/dup/redis (redis answers on $T/dup/redis/redis.sock); stop it or set INGEST_STATE_DIR" \
-    "$rc|$err"
+    "111|ingest-redis: fatal: another ingest uses $T/dup/redis (redis answers on $T/dup/redis/redis.sock); stop it or set INGEST_STATE_DIR" \
+    "$rc|$(last)"
 
 # ws-accept killed: ingest stops Redis and exits 128+9 so a supervisor
 # restarts the whole.
@@ -351,7 +358,7 @@ rc=$?
 expect "ws-accept killed: ingest exits 137 and stops its Redis" \
     "137|" "$rc|$(alive "$rpid")"
 expect_match "ws-accept killed: logged as a warning" \
-    "^ingest: warning: ws-accept exited status=137; stopping redis-server\$" \
+    "^ingest-redis: warning: ws-accept exited status=137: stopping redis-server\$" \
     "$(cat "$T/dup.err")"
 
 # Redis killed: nothing can be published; ingest stops ws-accept, exits 111.

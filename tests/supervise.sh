@@ -126,8 +126,8 @@ fi
 log=$(cat "$DIR/ingest/log/main/current")
 expect_match "s6: ws-accept's log lines reach s6-log, timestamped" \
     '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+  ws-accept: info: ' "$log"
-expect_match "s6: ingest's start line reaches s6-log" \
-    "  ingest: info: redis=redis://127.0.0.1:$R_PORT mode=publish " "$log"
+expect_match "s6: the start line, with where audio goes, reaches s6-log" \
+    "  ws-accept: info: listening .* redis=redis://127.0.0.1:$R_PORT\$" "$log"
 
 s6-svscanctl -t "$DIR"
 if wait_for 20 sh -c "! kill -0 $svscan 2>/dev/null"; then

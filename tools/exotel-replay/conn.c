@@ -458,7 +458,17 @@ closed(struct call *c)
 	}
 	switch (c->state) {
 	case ST_ABORTED:
+		break;
 	case ST_CLOSING:
+		/*
+		 * The server may answer our close with its own code: 1011
+		 * means the pipeline failed and the audio did not get
+		 * through, whatever we sent.
+		 */
+		if (c->peer_code != 0 && c->peer_code != LWS_CLOSE_STATUS_NORMAL &&
+		    c->peer_code != LWS_CLOSE_STATUS_NO_STATUS)
+			call_fail(c, EXIT_SYSTEM, "server closed the call: %s "
+			    "reason=\"%s\"", code, c->peer_reason);
 		break;
 	case ST_LINGER:
 		if (c->peer_code == 0)
@@ -578,6 +588,14 @@ parse_url(char *buf, int *tls, const char **host, int *port,
 	snprintf(path, pathlen, "/%s", p);
 }
 
+/* The -n summary line (its own function: replay_run has a local "info"). */
+static void
+summary(int nfail, int status)
+{
+	info("summary calls=%d ok=%d failed=%d status=%d", opt.ncalls,
+	    opt.ncalls - nfail, nfail, status);
+}
+
 int
 replay_run(const char *url, const struct input *in)
 {
@@ -677,6 +695,9 @@ replay_run(const char *url, const struct input *in)
 	}
 	if (out_failed && status < EXIT_SYSTEM)
 		status = EXIT_SYSTEM;
+	/* -n: one line that says how the run went, whatever happened. */
+	if (opt.ncalls > 1)
+		summary(nfail, status);
 	if (first >= 0) {
 		char what[400];
 

@@ -10,6 +10,7 @@
  * ("K " in front with -n > 1); with -L, one line per message sent.
  * Exits 0 when every call streamed completely and closed normally.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "msg.h"
 #include "num.h"
 #include "replay.h"
+#include "setting.h"
 
 static const char usage_text[] =
     "exotel-replay [-hkNqv] [-A tenant] [-a abort-ms] [-C ca-file] "
@@ -26,6 +28,31 @@ static const char usage_text[] =
     "[-L log-file] [-n calls] [-O bytes] [-p name=value] [-r rate] "
     "[-T token] [-t seconds] [-u key:token] [-w seconds] [-x factor] "
     "url [file]";
+
+static const char help_text[] =
+    "  -A tenant        account id (Exotel account_sid, native tenant_id)\n"
+    "  -a abort-ms      drop the connection this long after the upgrade\n"
+    "  -C ca-file       CA certificates for wss://\n"
+    "  -c chunk-ms      audio per media message (default 20)\n"
+    "  -F format        input format: ndjson, pcm, wav or mulaw\n"
+    "  -f bytes         send messages in fragments of this size\n"
+    "  -h, --help       print this help and exit\n"
+    "  --version        print the version and exit\n"
+    "  -i call-id       call id (call_sid / interaction_id)\n"
+    "  -k               accept any server certificate\n"
+    "  -L log-file      log each message sent, with its timing\n"
+    "  -N               the native protocol (JWT, binary PCM)\n"
+    "  -n calls         run this many calls at once; a summary line at the end\n"
+    "  -O bytes         after the start, one text message of this size\n"
+    "  -p name=value    a custom parameter of the start (also: the URL's query)\n"
+    "  -q               quiet\n"
+    "  -r rate          sample rate of raw audio input (default 8000)\n"
+    "  -T token         Bearer token (EXOTEL_REPLAY_TOKEN)\n"
+    "  -t seconds       give up after this long\n"
+    "  -u key:token     Basic credentials (EXOTEL_REPLAY_BASIC_AUTH)\n"
+    "  -v               debug\n"
+    "  -w seconds       wait this long for the server's close after the end\n"
+    "  -x factor        speed: 1 real time (default), 0 as fast as possible\n";
 
 struct opts opt = {
 	.format = FMT_AUTO,
@@ -126,6 +153,44 @@ url_userinfo(char *url)
 	return ui;
 }
 
+/*
+ * Exotel repeats the custom parameters of the applet's URL (every
+ * name=value of its query but its own sample-rate) in the start's
+ * custom_parameters: add them to params (from *np on; malloc'd copies,
+ * percent-decoded, owned by params).  -p, added later, wins.
+ */
+static void
+url_params(const char *url, char **params, int *np)
+{
+	const char *q = strchr(url, '?'), *end, *i;
+	char *p, *o;
+
+	if (q == NULL)
+		return;
+	for (q++; *q; q = *end ? end + 1 : end) {
+		end = q + strcspn(q, "&#");
+		if (*q == '#')
+			break;
+		if (memchr(q, '=', (size_t)(end - q)) == NULL || *q == '=' ||
+		    strncmp(q, "sample-rate=", 12) == 0)
+			continue;
+		if ((p = malloc((size_t)(end - q) + 1)) == NULL)
+			fatal_sys(EXIT_SYSTEM, "unable to allocate");
+		for (i = q, o = p; i < end; i++) {
+			if (*i == '%' && i + 2 < end && hexval(i[1]) >= 0 &&
+			    hexval(i[2]) >= 0) {
+				*o++ = (char)(hexval(i[1]) << 4 | hexval(i[2]));
+				i += 2;
+			} else
+				*o++ = *i == '+' ? ' ' : *i;
+		}
+		*o = '\0';
+		params[(*np)++] = p;
+		if (*end == '#')
+			break;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,9 +198,11 @@ main(int argc, char **argv)
 	const char *basic, *token, *logpath = NULL;
 	char **params, *auth = NULL, *userinfo;
 	int opt_auth = 0;
-	int ch, np = 0, status;
+	char **all;
+	int ch, np = 0, nurl = 0, status, i;
 
 	msg_init(argv[0]);
+	std_options(argc, argv, usage_text, help_text);
 	basic = env_get("EXOTEL_REPLAY_BASIC_AUTH");
 	token = env_get("EXOTEL_REPLAY_TOKEN");
 	opt.ca = env_get("EXOTEL_REPLAY_CA_FILE");
@@ -216,6 +283,8 @@ main(int argc, char **argv)
 			opt.factor = opt_int("-x", optarg, 0, 1000);
 			break;
 		case 'h':
+			printf("usage: %s\n%s", usage_text, help_text);
+			exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM);
 		default:
 			usage_exit(usage_text);
 		}
@@ -224,6 +293,13 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1 || argc > 2)
 		usage_exit(usage_text);
+	/* The URL's first, so that -p NAME=VALUE overrides one of them. */
+	if ((all = calloc(strlen(argv[0]) + (size_t)np + 1, sizeof *all)) == NULL)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate");
+	url_params(argv[0], all, &nurl);
+	memcpy(all + nurl, params, (size_t)np * sizeof *params);
+	free(params);
+	params = all;
 	opt.params = params;
 	/* URL credentials beat the environment; -u and -T beat both. */
 	if ((userinfo = url_userinfo(argv[0])) != NULL && !opt_auth) {
@@ -249,6 +325,8 @@ main(int argc, char **argv)
 		close(in.fd);
 	free(auth);
 	free(userinfo);
+	for (i = 0; i < nurl; i++)
+		free(params[i]);
 	free(params);
 	return status;
 }

@@ -68,7 +68,15 @@ struct call {
 	int wait_s;
 	const char *end_reason;	/* for the metrics; borrowed, static */
 	size_t backlog_hw;	/* most frames waiting at once */
+	/* -B and -W not set: raised to CLUSTER_DEFAULT_S once Redis is a cluster */
+	int cluster_backlog, cluster_wait;
 };
+
+/*
+ * Backlog and give-up time against a Redis Cluster, unless set: longer
+ * than a failover at Redis's default cluster-node-timeout (15 s).
+ */
+#define CLUSTER_DEFAULT_S 30
 
 /* identity.c */
 void resolve(struct call *c, const struct names *ev);

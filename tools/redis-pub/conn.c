@@ -10,6 +10,12 @@
 #include "conn.h"
 #include "msg.h"
 
+/* Redirects in a row past which MOVED is taken for a loop (slots move rarely). */
+#define MAX_REDIRECTS 8
+
+/* A node that failed this recently is not where a MOVED should send us. */
+#define DEAD_MS 1000
+
 void
 conn_init(struct conn *cn, const struct redis_url *url, int timeout_ms,
     int64_t now_ms)
@@ -21,6 +27,19 @@ conn_init(struct conn *cn, const struct redis_url *url, int timeout_ms,
 	cn->timeout_ms = timeout_ms;
 	cn->backoff_ms = BACKOFF_MIN_MS;
 	cn->down_since_ms = now_ms;
+	cluster_init(&cn->cl);
+	if (!url->is_unix)
+		cluster_node(&cn->cl, url->host, url->port);
+}
+
+int
+conn_seeds(struct conn *cn, const char *list, const char **why)
+{
+	if (cn->home.is_unix) {
+		*why = "REDIS_NODES needs a redis:// REDIS_URL";
+		return -1;
+	}
+	return cluster_seeds(&cn->cl, list, why);
 }
 
 void
@@ -39,36 +58,82 @@ conn_fail(struct conn *cn, const char *reason, int64_t now_ms)
 	 * One warning per outage; the retries of the same outage go to the
 	 * debug level, and the reconnect line says how long it lasted.
 	 */
-	if (cn->failures == 0)
+	if (cn->failures == 0) {
 		warnx_("redis %s: %s addr=%s", cn->state == CONN_READY ?
 		    "connection lost" : "unable to connect", reason,
 		    url_where(&cn->at));
-	else
-		debug("redis attempt failed: %s attempt=%d", reason,
-		    cn->failures + 1);
-	if (cn->state == CONN_READY || cn->failures == 0)
 		cn->down_since_ms = now_ms;
+	} else
+		debug("redis attempt failed: %s addr=%s attempt=%d", reason,
+		    url_where(&cn->at), cn->failures + 1);
 	cn->failures++;
 	conn_close(cn);
-	/* A node we were sent to may be gone (failover): ask home again. */
-	cn->at = cn->home;
+	if (!cn->at.is_unix)
+		cluster_failed(&cn->cl, cn->at.host, cn->at.port, now_ms);
+	/*
+	 * A node we were sent to may be gone (failover), and so may the
+	 * URL's: ask the next node known, which redirects to the slot's
+	 * primary of the moment.  With one node known, that is the URL's.
+	 */
+	if (cn->at.is_unix || cn->cl.n < 2)
+		cn->at = cn->home;
+	else
+		cluster_next(&cn->cl, &cn->at, now_ms);
+	cn->cl.want_slots = 1;
 	cn->deadline_ms = now_ms + cn->backoff_ms;
 	cn->backoff_ms *= 2;
 	if (cn->backoff_ms > BACKOFF_MAX_MS)
 		cn->backoff_ms = BACKOFF_MAX_MS;
+	if (cn->cl.state == CLUSTER_YES && cn->backoff_ms > BACKOFF_CLUSTER_MAX_MS)
+		cn->backoff_ms = BACKOFF_CLUSTER_MAX_MS;
 }
 
-void
-conn_redirect(struct conn *cn, const char *host, int port, int64_t now_ms)
+/* Connect to host (borrowed; empty: the same host) and port at once. */
+static void
+redirect(struct conn *cn, const char *host, int port, int64_t now_ms)
 {
 	if (*host)
 		snprintf(cn->at.host, sizeof cn->at.host, "%s", host);
 	cn->at.port = port;
 	cn->at.is_unix = 0;
 	cn->at.db = 0;		/* a cluster has database 0 only */
-	info("redis redirected (MOVED) addr=%s", url_where(&cn->at));
+	/* In an outage the line that ends it says where we are. */
+	if (cn->failures == 0)
+		info("redis redirected (MOVED) addr=%s", url_where(&cn->at));
+	else
+		debug("redis redirected (MOVED) addr=%s", url_where(&cn->at));
 	conn_close(cn);
 	cn->deadline_ms = now_ms;
+}
+
+int
+conn_cluster_error(struct conn *cn, const char *err, int64_t now_ms)
+{
+	char host[256], reason[300];
+	int port;
+
+	if (cluster_moved(err, host, sizeof host, &port) < 0)
+		return 0;
+	cn->cl.state = CLUSTER_YES;
+	if (!*host)
+		snprintf(host, sizeof host, "%s", cn->at.host);
+	cluster_node(&cn->cl, host, port);
+	/*
+	 * While a primary is down and not yet replaced, live nodes still
+	 * name it: wait out the back-off on another node and ask again.
+	 */
+	if (cluster_recently_failed(&cn->cl, host, port, now_ms, DEAD_MS)) {
+		snprintf(reason, sizeof reason, "%s (down)", err);
+		conn_fail(cn, reason, now_ms);
+	} else if (cn->redirects >= MAX_REDIRECTS) {
+		snprintf(reason, sizeof reason, "%s (%d redirects in a row)",
+		    err, cn->redirects);
+		conn_fail(cn, reason, now_ms);
+	} else {
+		cn->redirects++;
+		redirect(cn, host, port, now_ms);
+	}
+	return 1;
 }
 
 /* Fail with the context's own error string (c->errstr, not errno). */
@@ -83,7 +148,12 @@ fail_ctx(struct conn *cn, int64_t now_ms)
 	return -1;
 }
 
-/* Queue AUTH, SELECT and PING: PING answers LOADING while Redis restarts. */
+/*
+ * Queue AUTH, SELECT and PING (PING answers LOADING while Redis restarts),
+ * and CLUSTER SLOTS when the nodes are to be learnt: first on the first
+ * connection (a single server answers with an error, and is not asked
+ * again), then after each failure in a cluster.
+ */
 static void
 handshake(struct conn *cn)
 {
@@ -112,6 +182,14 @@ handshake(struct conn *cn)
 	argv[0] = "PING";
 	redisAppendCommandArgv(cn->c, 1, argv, NULL);
 	cn->hs_pending++;
+	cn->slots_pending = 0;
+	if (!u->is_unix && cn->cl.state != CLUSTER_NO && cn->cl.want_slots) {
+		argv[0] = "CLUSTER";
+		argv[1] = "SLOTS";
+		redisAppendCommandArgv(cn->c, 2, argv, NULL);
+		cn->hs_pending++;
+		cn->slots_pending = 1;
+	}
 }
 
 void
@@ -156,6 +234,12 @@ int64_t
 conn_deadline(const struct conn *cn)
 {
 	return cn->state == CONN_READY ? -1 : cn->deadline_ms;
+}
+
+int
+conn_window(const struct conn *cn, int max)
+{
+	return cn->failures ? 1 : max;
 }
 
 int
@@ -212,21 +296,46 @@ conn_append(struct conn *cn, int argc, const char **argv,
 		    cn->c->errstr);
 }
 
+/* The outage is over: one line says how long it lasted. */
+static void
+back(struct conn *cn, int64_t now_ms)
+{
+	info("redis connected addr=%s db=%ld after_ms=%lld attempts=%d",
+	    url_where(&cn->at), cn->at.db,
+	    (long long)(now_ms - cn->down_since_ms), cn->failures);
+	cn->failures = 0;
+	cn->backoff_ms = BACKOFF_MIN_MS;
+}
+
 static void
 ready(struct conn *cn, int64_t now_ms)
 {
 	cn->state = CONN_READY;
-	if (cn->failures)
-		info("redis connected addr=%s db=%ld after_ms=%lld attempts=%d",
-		    url_where(&cn->at), cn->at.db,
-		    (long long)(now_ms - cn->down_since_ms), cn->failures);
-	else
-		info("redis connected addr=%s db=%ld", url_where(&cn->at),
-		    cn->at.db);
-	cn->failures = 0;
-	cn->backoff_ms = BACKOFF_MIN_MS;
 	cn->ever_ready = 1;
 	cn->connects++;
+	if (cn->failures == 0)
+		info("redis connected addr=%s db=%ld", url_where(&cn->at),
+		    cn->at.db);
+	else if (cn->cl.state != CLUSTER_YES)
+		back(cn, now_ms);
+	else
+		debug("redis connected addr=%s", url_where(&cn->at));
+}
+
+/* The handshake's CLUSTER SLOTS reply r (borrowed). */
+static void
+slots(struct conn *cn, const redisReply *r)
+{
+	cn->cl.want_slots = 0;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		/* Not a cluster, or not ours to ask: MOVED will say. */
+		if (cn->cl.state == CLUSTER_UNKNOWN)
+			cn->cl.state = CLUSTER_NO;
+		return;
+	}
+	cn->cl.state = CLUSTER_YES;
+	cluster_learn(&cn->cl, r);
+	debug("redis cluster nodes=%d", cn->cl.n);
 }
 
 int
@@ -243,11 +352,21 @@ conn_reply(struct conn *cn, redisReply **r, int64_t now_ms)
 		if (v == NULL)
 			return 0;
 		if (cn->state == CONN_READY) {
+			if (((redisReply *)v)->type != REDIS_REPLY_ERROR) {
+				cn->redirects = 0;
+				if (cn->failures)	/* a cluster's outage */
+					back(cn, now_ms);
+			}
 			*r = v;
 			return 1;
 		}
-		/* A handshake reply: AUTH, SELECT or PING, in that order. */
-		if (((redisReply *)v)->type == REDIS_REPLY_ERROR) {
+		/*
+		 * A handshake reply: AUTH, SELECT, PING, CLUSTER SLOTS, in
+		 * that order.
+		 */
+		if (cn->slots_pending && cn->hs_pending == 1) {
+			slots(cn, v);
+		} else if (((redisReply *)v)->type == REDIS_REPLY_ERROR) {
 			snprintf(reason, sizeof reason, "login refused: %s",
 			    ((redisReply *)v)->str);
 			freeReplyObject(v);

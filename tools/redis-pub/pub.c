@@ -122,6 +122,22 @@ lens:
 	return argc;
 }
 
+/* The key e (borrowed) goes to; borrowed from p. */
+static const char *
+entry_key(const struct pub *p, const struct entry *e)
+{
+	switch (e->kind) {
+	case ENT_FRAME:
+		return p->audio_key;
+	case ENT_EVENT:
+		return p->route_key[e->route];
+	case ENT_SEQ:
+		return p->seq_key;
+	default:
+		return p->claim_key;
+	}
+}
+
 /* Ask for the claim and the seq to continue from, before any frame. */
 static void
 claim_send(struct pub *p)
@@ -165,8 +181,19 @@ pub_pump(struct pub *p, int64_t now_ms)
 	if (p->claim == CLAIM_OFF || p->claim == CLAIM_HELD) {
 		if (p->mode == MODE_XADD && !p->maxlen && p->retention_s)
 			minid = wall_ms() - p->retention_s * 1000;
-		while (p->q.inflight < PUB_WINDOW &&
+		while (p->q.inflight <
+		    (size_t)conn_window(&p->cn, PUB_WINDOW) &&
 		    (e = q_unsent(&p->q)) != NULL) {
+			/*
+			 * In a cluster another key may be on another node: its
+			 * MOVED would send again what follows it, which this
+			 * node has already taken.  So a key switch waits for
+			 * the replies in flight (a round trip per event).
+			 */
+			if (p->cn.cl.state == CLUSTER_YES && p->q.inflight &&
+			    strcmp(entry_key(p, e), p->last_key) != 0)
+				break;
+			p->last_key = entry_key(p, e);
 			argc = command(p, e, argv, len, &nb, minid);
 			conn_append(&p->cn, argc, argv, len);
 			q_mark_sent(&p->q, now_ms);
@@ -242,44 +269,6 @@ transient(const char *err)
 	return 0;
 }
 
-/*
- * "MOVED slot host:port" into host (size hostsz; empty when the reply
- * names only the port) and *port.  Returns 0, or -1 if it is not one.
- */
-static int
-moved(const char *err, char *host, size_t hostsz, int *port)
-{
-	const char *addr, *colon;
-	long long v;
-
-	if (strncmp(err, "MOVED ", 6) != 0 ||
-	    (addr = strchr(err + 6, ' ')) == NULL ||
-	    (colon = strrchr(++addr, ':')) == NULL ||
-	    (size_t)(colon - addr) >= hostsz ||
-	    parse_long(colon + 1, 1, 65535, &v) < 0)
-		return -1;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	*port = (int)v;
-	return 0;
-}
-
-/* The key e (borrowed) goes to; borrowed from p. */
-static const char *
-entry_key(const struct pub *p, const struct entry *e)
-{
-	switch (e->kind) {
-	case ENT_FRAME:
-		return p->audio_key;
-	case ENT_EVENT:
-		return p->route_key[e->route];
-	case ENT_SEQ:
-		return p->seq_key;
-	default:
-		return p->claim_key;
-	}
-}
-
 /* A frame's reply came: count it, and how long it took (metrics). */
 static void
 delivered(struct pub *p, const struct entry *e, int64_t now_us)
@@ -296,20 +285,24 @@ delivered(struct pub *p, const struct entry *e, int64_t now_us)
 	p->delay_sum += d;
 }
 
-/* Cluster slots move rarely; this many MOVED in a row is a loop. */
-#define MAX_REDIRECTS 8
-
 void
 pub_replies(struct pub *p, int64_t now_ms)
 {
-	char reason[200], host[256], why[LOGSAFE_SIZE(200)];
+	char reason[200], why[LOGSAFE_SIZE(200)];
 	char key[LOGSAFE_SIZE(128)];
 	redisReply *r;
 	struct entry *e;
 	int64_t now_us = 0;
-	int got, port;
+	int got;
 
 	while ((got = conn_reply(&p->cn, &r, now_ms)) == 1) {
+		/* The claim's key may live on another node: follow it too. */
+		if (p->claim_replies && r->type == REDIS_REPLY_ERROR &&
+		    conn_cluster_error(&p->cn, r->str, now_ms)) {
+			freeReplyObject(r);
+			pub_broken(p);
+			return;
+		}
 		if (p->claim_replies) {
 			claim_reply(p, r, now_ms);
 			freeReplyObject(r);
@@ -323,17 +316,12 @@ pub_replies(struct pub *p, int64_t now_ms)
 			return;
 		}
 		if (r->type == REDIS_REPLY_ERROR &&
-		    p->redirects < MAX_REDIRECTS &&
-		    moved(r->str, host, sizeof host, &port) == 0) {
+		    conn_cluster_error(&p->cn, r->str, now_ms)) {
 			/* Everything in flight goes again, to the slot's node. */
-			p->redirects++;
 			freeReplyObject(r);
-			conn_redirect(&p->cn, host, port, now_ms);
 			pub_broken(p);
 			return;
 		}
-		if (r->type != REDIS_REPLY_ERROR)
-			p->redirects = 0;
 		if (r->type == REDIS_REPLY_ERROR && transient(r->str)) {
 			snprintf(reason, sizeof reason, "%s", r->str);
 			freeReplyObject(r);

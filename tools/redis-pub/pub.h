@@ -74,9 +74,9 @@ struct pub {
 	struct queue q;
 	struct conn cn;
 	struct buf msg;		/* the message being written; reused */
+	const char *last_key;	/* of the last command written; borrowed */
 	uint64_t rejected;	/* messages Redis answered with an error */
 	uint64_t rejected_frames;	/* of which frames */
-	int redirects;		/* MOVED replies since the last success */
 	uint64_t delivered;	/* frames acknowledged */
 	uint64_t delivered_samples;
 	uint64_t bytes;		/* audio bytes acknowledged */

@@ -358,6 +358,15 @@ housekeeping(struct call *c, int64_t now)
 	struct pub *p = &c->p;
 	int64_t dl = -1, wait_ms = (int64_t)c->wait_s * 1000;
 
+	if ((c->cluster_backlog || c->cluster_wait) &&
+	    p->cn.cl.state == CLUSTER_YES) {
+		if (c->cluster_backlog)
+			p->q.max_frames = (size_t)CLUSTER_DEFAULT_S * p->rate *
+			    2 / c->frame_bytes;
+		if (c->cluster_wait)
+			c->wait_s = CLUSTER_DEFAULT_S;
+		c->cluster_backlog = c->cluster_wait = 0;
+	}
 	conn_tick(&p->cn, now);
 	if (p->cn.state != CONN_READY)
 		pub_broken(p);
@@ -721,6 +730,11 @@ main(int argc, char *argv[])
 	q_init(&c.p.q, (size_t)(backlog_s * 1000 / ms));
 	conn_init(&c.p.cn, &url, (int)setting_int("-T", o.T, "REDIS_TIMEOUT_MS",
 	    50, 600000, 2000), c.start_ms);
+	c.cluster_backlog = o.B == NULL && env_get("BACKLOG_SECONDS") == NULL;
+	c.cluster_wait = o.W == NULL && env_get("REDIS_WAIT_SECONDS") == NULL;
+	if ((urls = env_get("REDIS_NODES")) != NULL &&
+	    conn_seeds(&c.p.cn, urls, &why) < 0)
+		fatal(EXIT_USAGE, "invalid REDIS_NODES: %s", why);
 	/* With -E and no identity, the start event names the call. */
 	if ((c.id_opt && c.tenant_opt) || !c.use_events)
 		resolve(&c, NULL);
