@@ -91,7 +91,7 @@ expect "streams: the second stream's seq follows the first's" "$(seq 0 99 | past
 expect "streams: each frame names its stream" "50 MZa|50 MZb" \
     "$(data audio:st | jq -r .stream_sid | uniq -c | awk '{print $1, $2}' | paste -sd'|')"
 expect "streams: the claim is released, the seq kept for the next stream" "0 100 MZb" \
-    "$(rcli exists claim:audio:st:st) $(rcli get seq:audio:st:st)"
+    "$(rcli exists claim:{audio:st}:st) $(rcli get seq:{audio:st}:st)"
 run env STREAM_SID=MZb redis-pub -m xadd -i st -t acme <"$T/b.pcm"
 expect "streams: the same stream again (a replay) starts over: (stream_sid, seq) names a frame" \
     "0 0 49" "$rc $(data audio:st | tail -n 50 | jq .seq | sed -n '1p;$p' | paste -sd' ')"
@@ -108,7 +108,7 @@ kill -KILL $KP
 wait $KP 2>/dev/null
 :
 exec 7>&-
-rcli del claim:audio:kd:kd >/dev/null	# as if its expiry passed
+rcli del claim:{audio:kd}:kd >/dev/null	# as if its expiry passed
 run env STREAM_SID=MZl redis-pub -m xadd -i kd -t acme <"$T/b.pcm"
 first=$(data audio:kd | sed -n 11p | jq .seq)
 if [ "$rc" = 0 ] && [ "$first" -ge 10 ]; then
@@ -128,12 +128,12 @@ expect_match "claim: the second is refused: exit 1, one warning line, nothing pu
     "^1 1 redis-pub: warning: refused: interaction=live is already live on key=audio:live \(held by host=[^ ]+ pid=$C1 call=host1call nonce=[0-9a-f]{8}\): this call is not published 10$" \
     "$rc $(wc -l <<<"$err") $err $(rcli xlen audio:live)"
 expect_match "claim: the claim key names its holder and expires" "^host=.* pid=$C1 .* [0-9]+$" \
-    "$(rcli get claim:audio:live:live) $(rcli ttl claim:audio:live:live)"
+    "$(rcli get claim:{audio:live}:live) $(rcli ttl claim:{audio:live}:live)"
 head -c 9600 "$T/a.pcm" >&7
 exec 7>&-
 wait $C1
 expect "claim: the first goes on undisturbed, releases at its end" "0 20 0" \
-    "$? $(data audio:live | jq -r 'select(.tenant_id == "acme") | .seq' | wc -l) $(rcli exists claim:audio:live:live)"
+    "$? $(data audio:live | jq -r 'select(.tenant_id == "acme") | .seq' | wc -l) $(rcli exists claim:{audio:live}:live)"
 # The next stream of a call may start while the last one still delivers
 # its end: the claim is asked for again for a few seconds before refusing.
 mkfifo "$T/sin"
@@ -153,7 +153,7 @@ r2=$?
 expect "overlap: the second stream waits for the first's claim, then goes on from its seq" \
     "0 $(seq 0 59 | paste -sd' ')" "$r2 $(cat "$T/s2.err")$(data audio:seqd | jq .seq | paste -sd' ')"
 run env -u STREAM_SID redis-pub -m xadd -C 0 -i noclaim <"$T/b.pcm"
-expect "claim: -C 0 takes none" "0 0" "$rc $(rcli exists claim:audio:noclaim:noclaim seq:audio:noclaim:noclaim)"
+expect "claim: -C 0 takes none" "0 0" "$rc $(rcli exists claim:{audio:noclaim}:noclaim seq:{audio:noclaim}:noclaim)"
 
 # --- history by age: XADD MINID ~ ------------------------------------------------
 # The slow log with a threshold of 0 keeps every command's arguments.
@@ -181,7 +181,7 @@ printf '%s\n' '{"event":"start","interaction_id":"CAr","tenant_id":"acc1","strea
     '{"event":"stop","interaction_id":"CAr","reason":"callended"}' >"$T/rev"
 run env REDIS_LAYOUT=rtaafin STREAM_SID=MZr SAMPLE_RATE=24000 redis-pub -E 3 <"$T/a.pcm" 3<"$T/rev"
 expect "rtaafin: exit 0; keys: audio_stream, call_end, the seq for the next stream" \
-    "0 audio_stream call_end seq:audio_stream:CAr" "$rc $(rcli --raw keys '*' | sort | paste -sd' ')"
+    "0 audio_stream call_end seq:{audio_stream}:CAr" "$rc $(rcli --raw keys '*' | sort | paste -sd' ')"
 expect "rtaafin: entries of one field, data" "data" \
     "$( (rcli --raw xrange audio_stream - +; rcli --raw xrange call_end - +) | awk 'NR % 3 == 2' | sort -u)"
 data audio_stream >"$T/r.json"
@@ -271,7 +271,7 @@ stop=$(data calls:events | tail -n 1)
 n=$(rcli xlen "audio:$ID")
 expect "kill: the stop reached Redis, says which stage failed" "stop stopped redis-pub" \
     "$(jq -r '"\(.event) \(.reason) \(.failed_stage)"' <<<"$stop")"
-expect "kill: the dead publisher's claim is released with its stop" 0 "$(rcli exists "claim:audio:$ID:$ID")"
+expect "kill: the dead publisher's claim is released with its stop" 0 "$(rcli exists "claim:{audio:$ID}:$ID")"
 made=$(jq .frames <<<"$stop") dropped=$(jq .dropped <<<"$stop")
 if [ "$made" -ge "$n" ] && [ "$dropped" -ge $((made - n)) ]; then
 	pass "kill: honest counts (frames $made, in Redis $n, dropped $dropped)"

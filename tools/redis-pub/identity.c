@@ -43,14 +43,24 @@ xstrdup(const char *s)
 	return d;
 }
 
-/* "<prefix><key>:<id>", owned. */
+/*
+ * "<prefix>{<key>}:<id>", owned: in the slot of key on a Redis Cluster,
+ * so the claim and the seq never move the connection off the audio's
+ * node.  A key with a hash tag of its own keeps it: "<prefix><key>:<id>".
+ */
 static char *
 derived(const char *prefix, const char *key, const char *id)
 {
 	struct buf b = { 0 };
+	const char *open = strchr(key, '{');
+	int wrap = open == NULL && strchr(key, '}') == NULL;
 
 	buf_adds(&b, prefix);
+	if (wrap)
+		buf_add(&b, "{", 1);
 	buf_adds(&b, key);
+	if (wrap)
+		buf_add(&b, "}", 1);
 	buf_add(&b, ":", 1);
 	buf_adds(&b, id);
 	buf_add(&b, "", 1);
