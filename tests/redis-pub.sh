@@ -69,9 +69,12 @@ expect "usage: frames of fractional samples refused" \
     "100 redis-pub: fatal: frames of 10 ms at 22050 Hz are not whole samples" "$rc $err"
 run redis-pub -h
 expect "usage: -h prints the usage line" "100" "$rc"
+usage=$err
+run redis-pub --help
+expect "usage: --help prints it on stdout, exit 0" "0 $usage" "$rc $(head -n 1 <<<"$out")"
 syn=$(mandoc -Tascii "$TOP/man/redis-pub.1" 2>/dev/null | sed 's/.\x08//g' |
     sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//')
-expect "usage line is the man page SYNOPSIS" "$syn" "$(echo "${err#usage: }" | tr -s ' ')"
+expect "usage line is the man page SYNOPSIS" "$syn" "$(echo "${usage#usage: }" | tr -s ' ')"
 
 # --- publish, JSON frames, events from -E -----------------------------------
 cat >"$T/ev1" <<'E'
@@ -105,7 +108,7 @@ expect "publish: start first, dtmf (120 ms) after frame 5, mark (1000 ms) after 
     "calls:events start|audio:x 0-5|calls:events dtmf|audio:x 6-49|calls:events mark|audio:x 50-75|calls:events stop" \
     "$(summary "$T/s1" audio:x)"
 expect "publish: stop keeps the decoder's reason, with our totals" \
-    '{"event":"stop","interaction_id":"x","reason":"callended","chunks":75,"duration_ms":1510,"gaps":0,"duplicates":0,"frames":76,"dropped":0}' \
+    '{"event":"stop","interaction_id":"x","reason":"callended","chunks":75,"duration_ms":1510,"gaps":0,"duplicates":0,"frames":76,"dropped":0,"stream_sid":"s1"}' \
     "$(events "$T/s1" | tail -n 1)"
 expect "publish: start passed through" "$(head -n 1 "$T/ev1")" "$(events "$T/s1" | head -n 1)"
 
@@ -118,7 +121,7 @@ err=$(grep -v 'end of input' <<<"$err")	# it races with the connect
 expect "start event: frames on audio:{interaction_id} of the event" \
     "16 call-7 acme" "$(grep -c '^audio:call-7 ' "$T/s2") $(grep '^audio:call-7' "$T/s2" | tail -n 1 | cut -d' ' -f2- | jq -r '.interaction_id+" "+.tenant_id')"
 expect "start event: no stop from the decoder gives reason disconnected" \
-    '{"event":"stop","interaction_id":"call-7","reason":"disconnected","frames":16,"duration_ms":1510,"dropped":0}' \
+    '{"event":"stop","interaction_id":"call-7","reason":"disconnected","frames":16,"duration_ms":1510,"dropped":0,"stream_sid":"s1"}' \
     "$(grep '^calls:events' "$T/s2" | tail -n 1 | cut -d' ' -f2-)"
 expect "start event: log lines" "0
 redis-pub: info: redis connected addr=127.0.0.1:$P db=0
@@ -469,7 +472,8 @@ redis-sub -S -p "$own" -x '"event":"stop"' "audio:{$cid}" "calls:{$cid}" >"$T/cs
 CS=$!
 track $CS
 wait_for 10 numsub_is "$own" 1 "calls:{$cid}" shard || fail "cluster: shard subscriber" "not subscribed"
-run env REDIS_URL="redis://127.0.0.1:$C1" LOG_LEVEL=quiet redis-pub -m spublish -i "$cid" \
+# The same call on the same key again would go on from its seq: -C 0.
+run env REDIS_URL="redis://127.0.0.1:$C1" LOG_LEVEL=quiet redis-pub -m spublish -C 0 -i "$cid" \
     -c 'audio:{{interaction_id}}' -e 'calls:{{interaction_id}}' <"$T/a.pcm"
 finished $CS
 expect "cluster: spublish follows MOVED: the shard subscriber gets every frame" "0 $(seq 0 75 | paste -sd' ')" \

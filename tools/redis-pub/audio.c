@@ -6,14 +6,27 @@
 #include <string.h>
 
 #include "call.h"
+#include "clock.h"
 #include "msg.h"
 
 /* Queue the frame being filled, len bytes of it. */
 void
 push_frame(struct call *c, size_t len)
 {
-	struct entry *e = c->cur;
+	struct entry *e = c->cur, *r;
 
+	/*
+	 * With a claim, the seq this frame takes is reserved in Redis before
+	 * the frame gets there (the queue keeps the order): a publisher that
+	 * dies leaves the next stream of the call a hole, never a repeat.
+	 */
+	if (c->p.claim_s && !c->oneshot && c->seq >= c->reserved) {
+		c->reserved = c->seq + SEQ_BLOCK;
+		r = q_new(ENT_SEQ, 0);
+		r->seq = c->reserved;
+		q_push(&c->p.q, r);
+	}
+	e->made_us = mono_us();
 	e->len = len;
 	e->seq = c->seq++;
 	e->ts_ms = c->samples * 1000 / c->p.rate;
@@ -26,6 +39,8 @@ push_frame(struct call *c, size_t len)
 		warnx_("backlog full: dropping the oldest frames frames=%zu",
 		    c->p.q.max_frames);
 	}
+	if (c->p.q.frames > c->backlog_hw)
+		c->backlog_hw = c->p.q.frames;
 	if (c->nheld)
 		release_held(c, 0);
 }

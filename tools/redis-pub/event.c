@@ -6,6 +6,7 @@
 
 #include "event.h"
 #include "io.h"
+#include "logsafe.h"
 #include "msg.h"
 
 void
@@ -20,6 +21,7 @@ static void
 line(struct evreader *r, const char *s, size_t n,
     void (*fn)(jv, void *), void *arg)
 {
+	char safe[LOGSAFE_SIZE(200)];
 	jv v, m;
 
 	r->lineno++;
@@ -30,8 +32,10 @@ line(struct evreader *r, const char *s, size_t n,
 	v = jv_parse_sized(s, (int)n);		/* returns an owned jv */
 	if (!jv_is_valid(v)) {
 		m = jv_invalid_get_msg(v);	/* consumes v */
+		/* jq quotes the line in its message: escape it. */
 		warnx_("events: line %lu: not JSON: %s", r->lineno,
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
+		    logsafe_line(jv_get_kind(m) == JV_KIND_STRING ?
+		    jv_string_value(m) : "?", safe, sizeof safe));
 		jv_free(m);
 		return;
 	}

@@ -25,6 +25,8 @@ q_new(int kind, size_t len)
 		fatal_sys(EXIT_SYSTEM, "unable to allocate a %zu-byte message", len);
 	e->kind = kind;
 	e->seq = e->ts_ms = 0;
+	e->route = 0;
+	e->made_us = 0;
 	e->sent_ms = 0;
 	e->len = len;
 	return e;

@@ -16,12 +16,19 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
-enum { ENT_FRAME, ENT_EVENT };
+/*
+ * Frames and events, and the call's bookkeeping commands that travel in
+ * order with them: a seq reservation (SET of the seq key), a refresh of
+ * the claim, its release.
+ */
+enum { ENT_FRAME, ENT_EVENT, ENT_SEQ, ENT_REFRESH, ENT_RELEASE };
 
 struct entry {
 	TAILQ_ENTRY(entry) link;
 	int kind;
-	uint64_t seq;		/* frames: 0, 1, 2, ... per call */
+	int route;		/* events: which key (pub.h, ROUTE_*) */
+	uint64_t seq;		/* frames: 0, 1, 2, ... per call; ENT_SEQ: next */
+	int64_t made_us;	/* frames: monotonic time the last sample came */
 	uint64_t ts_ms;		/* frames: samples before it * 1000 / rate */
 	int64_t sent_ms;	/* monotonic time written; valid while in flight */
 	size_t len;

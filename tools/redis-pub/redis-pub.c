@@ -3,12 +3,17 @@
  *
  * Reads PCM16LE mono at -r RATE on stdin, cuts it into frames of -d
  * milliseconds and publishes each frame the moment its last sample
- * arrives: PUBLISH to a channel (default audio:{interaction_id}),
- * SPUBLISH, or XADD to a stream, as the JSON audio frame of DESIGN.md or
+ * arrives: PUBLISH to a channel (default audio:{interaction_id}, and
+ * ":<track>" after it for tracks but inbound), SPUBLISH, or XADD to a
+ * stream trimmed by age (MINID), as the JSON audio frame of DESIGN.md or
  * as raw PCM.  Reads the call's events (start, dtmf, mark, stop) from
- * -E FD and publishes them in order with the audio on the events channel
- * (default calls:events): start before the first frame, stop after the
- * last with our totals.  Writes nothing on stdout; logs on stderr.
+ * -E FD and publishes each kind on its own key (default calls:events) in
+ * order with the audio: start before the first frame, stop after the last
+ * with our totals.  -L rtaafin: the original service's layout.  Before the
+ * first frame it claims the call on its key in Redis (one live publisher
+ * per call and key, across hosts; seq goes on across a call's streams).
+ * -s publishes a dead publisher's stop.  Writes nothing on stdout; logs
+ * on stderr, counters on METRICS_FD.
  *
  * Redis going away never blocks the pipeline: stdin is read all the
  * time, frames wait in a bounded backlog (oldest dropped and counted)
@@ -23,7 +28,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +41,51 @@
 #include "clock.h"
 #include "call.h"
 #include "io.h"
+#include "logsafe.h"
+#include "metrics.h"
 #include "msg.h"
 #include "num.h"
 #include "pub.h"
+#include "setting.h"
 #include "url.h"
 
-#define USAGE "redis-pub [-v] [-a ms] [-B seconds] [-c channel] [-d ms] [-E fd] " \
-	"[-e events-channel] [-f json | raw] [-i interaction-id] [-M maxlen] " \
-	"[-m publish | spublish | xadd] [-r rate] [-T timeout-ms] " \
+#define USAGE "redis-pub [-sv] [-a ms] [-B seconds] [-C seconds] [-c channel] " \
+	"[-d ms] [-E fd] [-e events-channel] [-f json | raw] [-H seconds] " \
+	"[-i interaction-id] [-L default | rtaafin] [-M maxlen] " \
+	"[-m publish | spublish | xadd] [-P fd] [-r rate] [-T timeout-ms] " \
 	"[-t tenant-id] [-u url] [-W seconds]"
+
+#define HELP \
+"  -a ms          a frame may end this early where the input pauses (FRAME_EARLY_MS, 6)\n" \
+"  -B seconds     backlog while Redis is away (BACKLOG_SECONDS, 10)\n" \
+"  -C seconds     claim expiry, 0 no claim (CLAIM_SECONDS, 15)\n" \
+"  -c channel     frames' channel or stream (AUDIO_CHANNEL, audio:{interaction_id})\n" \
+"  -d ms          frame duration (FRAME_MS, 20)\n" \
+"  -E fd          read event lines from descriptor fd\n" \
+"  -e channel     events' channel or stream, - none (EVENTS_CHANNEL, calls:events)\n" \
+"                 per kind: EVENTS_START, EVENTS_STOP, EVENTS_DTMF, EVENTS_MARK\n" \
+"  -f json|raw    message format (AUDIO_FORMAT, json)\n" \
+"  -H seconds     XADD keeps this much history, MINID ~ (STREAM_RETENTION_SECONDS, 120)\n" \
+"  -i id          interaction id (INTERACTION_ID)\n" \
+"  -L layout      default or rtaafin: the original service's keys (REDIS_LAYOUT)\n" \
+"  -M maxlen      XADD MAXLEN ~ maxlen instead of -H (STREAM_MAXLEN)\n" \
+"  -m mode        publish, spublish or xadd (REDIS_MODE, publish)\n" \
+"  -P fd          keep our totals at offset 0 of file descriptor fd\n" \
+"  -r rate        sample rate of the input and the frames (24000)\n" \
+"  -s             publish the stop event alone (the publisher died)\n" \
+"  -T timeout-ms  connect, login and reply timeout (REDIS_TIMEOUT_MS, 2000)\n" \
+"  -t tenant      tenant id (TENANT_ID)\n" \
+"  -u url         redis:// or unix:// URL (REDIS_URL, redis://127.0.0.1:6379)\n" \
+"  -v             debug messages\n" \
+"  -W seconds     give-up time (REDIS_WAIT_SECONDS, 10)\n" \
+"  templates: {interaction_id} {tenant_id} {stream_sid} {track}\n"
+
+/* -P: the totals line's length; the file's mapped size. */
+#define PROGRESS_LEN 84
+#define PROGRESS_MAP 256
+
+/* Metrics go to ws-accept this often during a call (and at the end). */
+#define METRICS_EVERY_MS 5000
 
 static volatile sig_atomic_t got_signal;
 
@@ -89,9 +133,12 @@ read_stdin(struct call *c, int64_t now)
 	}
 	n = read_retry(0, chunk, want);
 	if (n > 0) {
-		add_pcm(c, chunk, (size_t)n);
-		if ((size_t)n < want)	/* the input pauses here */
-			frame_cut_at_pause(c);
+		/* -s: the PCM of a publisher that died is drained, not sent. */
+		if (!c->oneshot) {
+			add_pcm(c, chunk, (size_t)n);
+			if ((size_t)n < want)	/* the input pauses here */
+				frame_cut_at_pause(c);
+		}
 		return;
 	}
 	if (n < 0) {
@@ -106,11 +153,12 @@ static void
 report(const struct call *c, int gave_up)
 {
 	const struct pub *p = &c->p;
-	char totals[512];
+	char totals[512], id[LOGSAFE_SIZE(64)];
 
 	snprintf(totals, sizeof totals, "interaction=%s frames=%llu "
 	    "delivered=%llu duration_ms=%llu dropped=%llu rejected=%llu "
-	    "undelivered=%zu connects=%lu", c->id ? c->id : "-",
+	    "undelivered=%zu connects=%lu",
+	    logsafe(c->id ? c->id : "-", id, sizeof id),
 	    (unsigned long long)c->seq, (unsigned long long)p->delivered,
 	    (unsigned long long)(c->samples * 1000 / p->rate),
 	    (unsigned long long)p->q.dropped, (unsigned long long)p->rejected,
@@ -119,6 +167,179 @@ report(const struct call *c, int gave_up)
 		warnx_("gave up: %s", totals);
 	else
 		info("done %s", totals);
+}
+
+/*
+ * Our counters into lib/metrics (the increments since the last time),
+ * then written to METRICS_FD.  At the end (ended: the reason), the
+ * call's own series too.
+ */
+static void
+metrics(struct call *c, const char *ended)
+{
+	static const double hw_le[] = { 1, 2, 5, 10, 50, 100, 500 };
+	static uint64_t m_pub, m_bytes, m_drop, m_delay[DELAY_BUCKETS + 1];
+	static unsigned long m_conn;
+	static double m_sum;
+	const struct pub *p = &c->p;
+	uint64_t cum = 0, dropped = p->q.dropped + p->rejected_frames;
+	char name[96];
+	size_t i;
+
+	metrics_add("ingest_frames_published_total",
+	    (double)(p->delivered - m_pub));
+	metrics_add("ingest_frames_dropped_total", (double)(dropped - m_drop));
+	metrics_add("ingest_audio_bytes_published_total",
+	    (double)(p->bytes - m_bytes));
+	/* The first connection is not a reconnect. */
+	if (p->cn.connects > 1 && p->cn.connects - 1 > m_conn) {
+		metrics_add("ingest_redis_reconnects_total",
+		    (double)(p->cn.connects - 1 - m_conn));
+		m_conn = p->cn.connects - 1;
+	}
+	for (i = 0; i <= DELAY_BUCKETS; i++) {
+		cum += p->delay[i] - m_delay[i];
+		m_delay[i] = p->delay[i];
+		if (i < DELAY_BUCKETS)
+			snprintf(name, sizeof name, "ingest_frame_delay_seconds_"
+			    "bucket{le=\"%g\"}", delay_le[i]);
+		else
+			snprintf(name, sizeof name, "ingest_frame_delay_seconds_"
+			    "bucket{le=\"+Inf\"}");
+		metrics_add(name, (double)cum);
+	}
+	metrics_add("ingest_frame_delay_seconds_count", (double)cum);
+	metrics_add("ingest_frame_delay_seconds_sum", p->delay_sum - m_sum);
+	m_sum = p->delay_sum;
+	m_pub = p->delivered;
+	m_bytes = p->bytes;
+	m_drop = dropped;
+	if (ended) {
+		snprintf(name, sizeof name, "ingest_calls_ended_total"
+		    "{reason=\"%s\"}", ended);
+		metrics_add(name, 1);
+		/* One observation a call: its backlog's high-water mark. */
+		for (i = 0; i < sizeof hw_le / sizeof hw_le[0]; i++) {
+			snprintf(name, sizeof name, "ingest_backlog_high_water_"
+			    "frames_bucket{le=\"%g\"}", hw_le[i]);
+			metrics_add(name, c->backlog_hw <= hw_le[i]);
+		}
+		metrics_add("ingest_backlog_high_water_frames_bucket"
+		    "{le=\"+Inf\"}", 1);
+		metrics_add("ingest_backlog_high_water_frames_count", 1);
+		metrics_add("ingest_backlog_high_water_frames_sum",
+		    (double)c->backlog_hw);
+	}
+	metrics_flush();
+}
+
+/* Give up: say so, count it, exit 111. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+give_up(struct call *c, const char *fmt, ...)
+{
+	char why[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	report(c, 1);
+	progress(c);
+	metrics(c, "gave_up");
+	fatal(EXIT_SYSTEM, "%s", why);
+}
+
+void
+progress(const struct call *c)
+{
+	char line[96];
+	int n;
+
+	if (c->progress_fd < 0)
+		return;
+	/* Fixed width: each write replaces the whole previous one. */
+	n = snprintf(line, sizeof line, "%20llu %20llu %20llu %20llu\n",
+	    (unsigned long long)c->seq, (unsigned long long)c->p.delivered,
+	    (unsigned long long)c->samples,
+	    (unsigned long long)(c->p.q.dropped + c->p.rejected_frames));
+	/* Mapped: a copy, no system call a frame. */
+	if (c->progress_map) {
+		memcpy(c->progress_map, line, (size_t)n);
+		return;
+	}
+	if (pwrite(c->progress_fd, line, (size_t)n, 0) != n) {
+		warn_sys("-P %d: unable to write our totals", c->progress_fd);
+		((struct call *)c)->progress_fd = -1;
+	}
+}
+
+/*
+ * Map the -P file when it is a regular file we may write (PROGRESS_MAP
+ * bytes), so the totals cost no system call; else progress() writes.
+ */
+static void
+progress_map(struct call *c)
+{
+	struct stat st;
+	void *m;
+
+	if (fstat(c->progress_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_size < PROGRESS_MAP &&
+	    ftruncate(c->progress_fd, PROGRESS_MAP) < 0))
+		return;
+	m = mmap(NULL, PROGRESS_MAP, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    c->progress_fd, 0);
+	if (m != MAP_FAILED)
+		c->progress_map = m;
+}
+
+/* The claim's token after the totals (offset PROGRESS_LEN), once. */
+void
+token_progress(const struct call *c)
+{
+	char line[sizeof c->p.token + 1];
+	int n;
+
+	if (c->progress_fd < 0)
+		return;
+	n = snprintf(line, sizeof line, "%s\n", c->p.token);
+	if (pwrite(c->progress_fd, line, (size_t)n, PROGRESS_LEN) != n)
+		warn_sys("-P %d: unable to write our claim", c->progress_fd);
+}
+
+/*
+ * -s: the totals a publisher that died left in -P, as if they were ours:
+ * what it did not deliver counts as dropped; and its claim, released
+ * with the stop.
+ */
+static void
+adopt_progress(struct call *c)
+{
+	unsigned long long made = 0, deliv = 0, samples = 0, dropped = 0;
+	char line[PROGRESS_LEN + sizeof c->p.token + 1], *tok, *nl;
+	ssize_t n;
+
+	if (c->progress_fd < 0)
+		return;
+	n = pread(c->progress_fd, line, sizeof line - 1, 0);
+	line[n > 0 ? n : 0] = '\0';
+	if (sscanf(line, "%llu %llu %llu %llu", &made, &deliv, &samples,
+	    &dropped) != 4)
+		made = deliv = samples = 0;
+	if (n > PROGRESS_LEN && c->p.claim_key) {
+		tok = line + PROGRESS_LEN;
+		if ((nl = strchr(tok, '\n')) != NULL && nl > tok &&
+		    (size_t)(nl - tok) < sizeof c->p.token) {
+			memcpy(c->p.token, tok, (size_t)(nl - tok));
+			c->p.token[nl - tok] = '\0';
+			c->release_dead = 1;
+		}
+	}
+	c->seq = made;
+	c->samples = samples;
+	c->p.delivered = deliv;
+	c->p.q.dropped = made >= deliv ? made - deliv : 0;
+	c->progress_fd = -1;	/* not ours to write */
 }
 
 static int64_t
@@ -155,12 +376,28 @@ housekeeping(struct call *c, int64_t now)
 		pub_broken(p);
 	pub_check_timeout(p, now);
 	if (!p->cn.ever_ready) {
-		if (now - c->start_ms >= wait_ms) {
-			report(c, 1);
-			fatal(EXIT_SYSTEM, "redis unreachable for %d s addr=%s",
+		if (now - c->start_ms >= wait_ms)
+			give_up(c, "redis unreachable for %d s addr=%s",
 			    c->wait_s, url_where(&p->cn.at));
-		}
 		dl = c->start_ms + wait_ms;
+	}
+	/*
+	 * -s, or input from exotel-decode's chain (SAMPLE_RATE) that ended
+	 * early (a stage between us died): the decoder's stop comes when the
+	 * call ends, however long that is, and it alone says what was lost.
+	 */
+	if ((c->oneshot || c->in_rate) && c->in_eof && c->ev.fd >= 0 &&
+	    !c->have_stop)
+		c->eof_ms = now;
+	if (p->claim == CLAIM_HELD && !c->finished) {
+		if (c->refresh_ms == 0)
+			c->refresh_ms = now + p->claim_s * 1000 / 3;
+		if (now >= c->refresh_ms && !c->p.refresh_queued) {
+			q_push(&p->q, q_new(ENT_REFRESH, 0));
+			c->p.refresh_queued = 1;
+			c->refresh_ms = now + p->claim_s * 1000 / 3;
+		}
+		dl = earliest(dl, c->refresh_ms);
 	}
 	if (c->in_eof && !c->finished) {
 		/*
@@ -169,7 +406,8 @@ housekeeping(struct call *c, int64_t now)
 		 * what Redis refused too.
 		 */
 		if (c->ev.fd >= 0 && !c->have_stop &&
-		    now < c->eof_ms + EVENT_GRACE_MS)
+		    (c->oneshot || c->in_rate ||
+		    now < c->eof_ms + EVENT_GRACE_MS))
 			dl = earliest(dl, c->eof_ms + EVENT_GRACE_MS);
 		else if (p->q.frames == 0)
 			finish(c);
@@ -177,15 +415,29 @@ housekeeping(struct call *c, int64_t now)
 	if (c->finished && p->q.entries == 0)
 		return -2;
 	if (c->in_eof) {
-		if (now >= c->eof_ms + EVENT_GRACE_MS + wait_ms) {
-			report(c, 1);
-			fatal(EXIT_SYSTEM, "end of input: messages still "
+		if (now >= c->eof_ms + EVENT_GRACE_MS + wait_ms)
+			give_up(c, "end of input: messages still "
 			    "undelivered after %d s addr=%s", c->wait_s,
 			    url_where(&p->cn.at));
-		}
 		dl = earliest(dl, c->eof_ms + EVENT_GRACE_MS + wait_ms);
 	}
 	return dl;
+}
+
+/* Another publisher holds the call on this key: one line, exit 1. */
+static void __attribute__((noreturn))
+refused(struct call *c)
+{
+	char id[LOGSAFE_SIZE(64)], key[LOGSAFE_SIZE(128)];
+	char owner[LOGSAFE_SIZE(128)];
+
+	warnx_("refused: interaction=%s is already live on key=%s "
+	    "(held by %s): this call is not published",
+	    logsafe(c->id, id, sizeof id),
+	    logsafe(c->p.audio_key, key, sizeof key),
+	    logsafe_line(c->p.owner, owner, sizeof owner));
+	metrics(c, "refused");
+	exit(EXIT_BADINPUT);
 }
 
 static void
@@ -193,12 +445,17 @@ loop(struct call *c, const sigset_t *waitmask)
 {
 	struct pollfd pfd[3];
 	struct timespec ts, *tsp;
-	int64_t now, dl;
+	int64_t now, dl, next_metrics = mono_ms() + METRICS_EVERY_MS;
+	uint64_t acked = 0, made = 0;
 	int n, iev, iin, ire;
 	short want;
 
 	for (;;) {
 		now = mono_ms();
+		if (now >= next_metrics) {
+			metrics(c, NULL);
+			next_metrics = now + METRICS_EVERY_MS;
+		}
 		if (got_signal && !c->in_eof) {
 			info("signal %d: publishing what is left", (int)got_signal);
 			c->ev.fd = -1;	/* the events that came are enough */
@@ -209,6 +466,7 @@ loop(struct call *c, const sigset_t *waitmask)
 		pub_pump(&c->p, now);
 		/* After the pump: what it just sent starts a reply deadline. */
 		dl = earliest(dl, pub_deadline(&c->p));
+		dl = earliest(dl, next_metrics);
 		n = 0;
 		iev = iin = ire = -1;
 		if (c->ev.fd >= 0) {
@@ -251,7 +509,7 @@ loop(struct call *c, const sigset_t *waitmask)
 			ev_read(&c->ev, on_event, c);
 			/* Events ended without a start: nobody will name the call. */
 			if (c->ev.fd < 0 && !c->p.resolved)
-				resolve(c, NULL, NULL);
+				resolve(c, NULL);
 		}
 		if (iin >= 0 && pfd[iin].revents)
 			read_stdin(c, now);
@@ -261,33 +519,16 @@ loop(struct call *c, const sigset_t *waitmask)
 			    (c->p.cn.state == CONN_READY ? POLLIN : 0), now) < 0)
 				pub_broken(&c->p);
 			pub_replies(&c->p, now);
+			if (c->p.claim == CLAIM_REFUSED)
+				refused(c);
+		}
+		/* At most one write a wake-up: made and acknowledged. */
+		if (c->p.delivered != acked || c->seq != made) {
+			acked = c->p.delivered;
+			made = c->seq;
+			progress(c);
 		}
 	}
-}
-
-/* An option's number, else its environment variable's (if env), else def. */
-static long long
-setting(const char *opt, const char *optval, const char *env, long long min,
-    long long max, long long def)
-{
-	const char *v;
-
-	if (optval)
-		return opt_int(opt, optval, min, max);
-	if (env && (v = env_get(env)) != NULL)
-		return opt_int(env, v, min, max);
-	return def;
-}
-
-/* An option's word, else its environment variable's, else def; borrowed. */
-static const char *
-word(const char *optval, const char *env, const char *def)
-{
-	const char *v;
-
-	if (optval)
-		return optval;
-	return (v = env_get(env)) != NULL ? v : def;
 }
 
 /* The index of s in the NULL-ended list, or a usage error naming what. */
@@ -302,73 +543,114 @@ choice(const char *what, const char *s, const char *const *list)
 	fatal(EXIT_USAGE, "invalid %s: %s", what, s);
 }
 
+/* A key template: refused (usage) when it names a placeholder we lack. */
+static const char *
+template(const char *what, const char *tpl)
+{
+	char bad[64];
+
+	if (tpl && tpl_unknown(tpl, bad, sizeof bad))
+		fatal(EXIT_USAGE, "invalid %s: unknown placeholder %s (known: "
+		    "{interaction_id} {tenant_id} {stream_sid} {track})",
+		    what, bad);
+	return tpl;
+}
+
+/* A route: "-" is none (NULL). */
+static const char *
+route(const char *what, const char *tpl)
+{
+	return strcmp(tpl, "-") == 0 ? NULL : template(what, tpl);
+}
+
+struct opts {
+	const char *a, *B, *C, *c, *d, *E, *e, *f, *H, *L, *M, *m, *P, *r, *T;
+	const char *u, *W;
+};
+
 int
 main(int argc, char *argv[])
 {
 	static const char *const modes[] = { "publish", "spublish", "xadd", NULL };
 	static const char *const formats[] = { "json", "raw", NULL };
-	const char *o_a = NULL, *o_B = NULL, *o_d = NULL, *o_E = NULL, *o_M = NULL;
-	const char *o_r = NULL, *o_T = NULL, *o_W = NULL, *o_c = NULL;
-	const char *o_e = NULL, *o_f = NULL, *o_m = NULL, *o_u = NULL;
-	const char *urls, *why;
+	static const char *const layouts[] = { "default", "rtaafin", NULL };
+	struct opts o = { 0 };
+	const char *urls, *why, *ev_def, *v;
 	struct redis_url url;
 	struct sigaction sa;
 	struct call c;
 	sigset_t block, waitmask;
 	long long ms, backlog_s;
-	int ch, status;
+	int ch, status, rt;
 
 	msg_init(argv[0]);
+	std_options(argc, argv, USAGE, HELP);
 	memset(&c, 0, sizeof c);
-	while ((ch = getopt(argc, argv, "a:B:c:d:E:e:f:hi:M:m:r:T:t:u:vW:")) != -1) {
+	c.progress_fd = -1;
+	while ((ch = getopt(argc, argv, "a:B:C:c:d:E:e:f:H:hi:L:M:m:P:r:sT:t:u:vW:")) != -1) {
 		switch (ch) {
 		case 'a':
-			o_a = optarg;
+			o.a = optarg;
 			break;
 		case 'B':
-			o_B = optarg;
+			o.B = optarg;
+			break;
+		case 'C':
+			o.C = optarg;
 			break;
 		case 'c':
-			o_c = optarg;
+			o.c = optarg;
 			break;
 		case 'd':
-			o_d = optarg;
+			o.d = optarg;
 			break;
 		case 'E':
-			o_E = optarg;
+			o.E = optarg;
 			break;
 		case 'e':
-			o_e = optarg;
+			o.e = optarg;
 			break;
 		case 'f':
-			o_f = optarg;
+			o.f = optarg;
+			break;
+		case 'H':
+			o.H = optarg;
 			break;
 		case 'i':
 			c.id_opt = optarg;
 			break;
+		case 'L':
+			o.L = optarg;
+			break;
 		case 'M':
-			o_M = optarg;
+			o.M = optarg;
 			break;
 		case 'm':
-			o_m = optarg;
+			o.m = optarg;
+			break;
+		case 'P':
+			o.P = optarg;
 			break;
 		case 'r':
-			o_r = optarg;
+			o.r = optarg;
+			break;
+		case 's':
+			c.oneshot = 1;
 			break;
 		case 'T':
-			o_T = optarg;
+			o.T = optarg;
 			break;
 		case 't':
 			c.tenant_opt = optarg;
 			break;
 		case 'u':
-			o_u = optarg;
+			o.u = optarg;
 			break;
 		case 'v':
 			msg_verbosity = 2;
 			break;
 		case 'W':
-			o_W = optarg;
+			o.W = optarg;
 			break;
 		default:
 			usage_exit(USAGE);
@@ -377,55 +659,99 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage_exit(USAGE);
 
-	c.p.rate = (unsigned)setting("-r", o_r, NULL, RATE_MIN,
-	    RATE_MAX, 24000);
-	ms = setting("-d", o_d, "FRAME_MS", 10, 1000, 20);
+	c.layout = choice("-L", setting_str(o.L, "REDIS_LAYOUT", "default"),
+	    layouts);
+	c.p.rate = (unsigned)setting_int("-r", o.r, NULL, RATE_MIN, RATE_MAX,
+	    24000);
+	ms = setting_int("-d", o.d, "FRAME_MS", 10, 1000, 20);
 	if (c.p.rate * ms % 1000)
 		fatal(EXIT_USAGE, "frames of %lld ms at %u Hz are not whole "
 		    "samples", ms, c.p.rate);
 	c.frame_bytes = (size_t)(c.p.rate * ms / 1000 * 2);
 	/* Default 6 ms: the look-ahead of resample's fir, speex and medium. */
-	c.early_bytes = (size_t)(setting("-a", o_a, "FRAME_EARLY_MS", 0, ms - 1,
-	    6) * c.p.rate / 1000 * 2);
-	backlog_s = setting("-B", o_B, "BACKLOG_SECONDS", 1, 3600, 10);
-	c.wait_s = (int)setting("-W", o_W, "REDIS_WAIT_SECONDS", 1, 3600, 10);
-	c.p.maxlen = setting("-M", o_M, "STREAM_MAXLEN", 1, 1000000000, 10000);
-	c.p.mode = choice("-m", word(o_m, "REDIS_MODE", "publish"), modes);
-	c.p.format = choice("-f", word(o_f, "AUDIO_FORMAT", "json"), formats);
-	c.chan_tpl = word(o_c, "AUDIO_CHANNEL", "audio:{interaction_id}");
-	c.events_tpl = word(o_e, "EVENTS_CHANNEL", "calls:events");
-	if (strcmp(c.events_tpl, "-") == 0)
-		c.events_tpl = NULL;
+	c.early_bytes = (size_t)(setting_int("-a", o.a, "FRAME_EARLY_MS", 0,
+	    ms - 1, 6) * c.p.rate / 1000 * 2);
+	backlog_s = setting_int("-B", o.B, "BACKLOG_SECONDS", 1, 3600, 10);
+	c.wait_s = (int)setting_int("-W", o.W, "REDIS_WAIT_SECONDS", 1, 3600, 10);
+	c.p.maxlen = setting_int("-M", o.M, "STREAM_MAXLEN", 1, 1000000000, 0);
+	c.p.retention_s = setting_int("-H", o.H, "STREAM_RETENTION_SECONDS",
+	    0, 10 * 365 * 86400LL, 120);
+	c.p.claim_s = (int)setting_int("-C", o.C, "CLAIM_SECONDS", 0, 86400, 15);
+	if (c.p.claim_s == 1 || c.p.claim_s == 2)
+		fatal(EXIT_USAGE, "invalid %s: %d (0 for none, or 3 and more: "
+		    "it is refreshed every third)", o.C ? "-C" : "CLAIM_SECONDS",
+		    c.p.claim_s);
+	c.p.mode = choice("-m", setting_str(o.m, "REDIS_MODE",
+	    c.layout == LAYOUT_RTAAFIN ? "xadd" : "publish"), modes);
+	c.p.format = choice("-f", setting_str(o.f, "AUDIO_FORMAT", "json"),
+	    formats);
+	c.chan_tpl = template("audio channel", setting_str(o.c,
+	    "AUDIO_CHANNEL", c.layout == LAYOUT_RTAAFIN ? "audio_stream" :
+	    "audio:{interaction_id}"));
+	/*
+	 * Events: EVENTS_CHANNEL for every kind, each kind's own variable
+	 * over it.  The rtaafin layout: only the stop, on call_end.
+	 */
+	ev_def = setting_str(o.e, "EVENTS_CHANNEL",
+	    c.layout == LAYOUT_RTAAFIN ? "-" : "calls:events");
+	{
+		static const char *const vars[NROUTES] = { "EVENTS_START",
+		    "EVENTS_STOP", "EVENTS_DTMF", "EVENTS_MARK", NULL };
+
+		for (rt = 0; rt < NROUTES; rt++) {
+			v = vars[rt] ? setting_str(NULL, vars[rt],
+			    rt == ROUTE_STOP && c.layout == LAYOUT_RTAAFIN ?
+			    "call_end" : ev_def) : ev_def;
+			c.route_tpl[rt] = route(vars[rt] ? vars[rt] :
+			    "EVENTS_CHANNEL", v);
+		}
+	}
 	if (c.id_opt == NULL)
 		c.id_opt = env_get("INTERACTION_ID");
 	if (c.tenant_opt == NULL)
 		c.tenant_opt = env_get("TENANT_ID");
-	urls = word(o_u, "REDIS_URL", "redis://127.0.0.1:6379");
+	c.sid_opt = env_get("STREAM_SID");
+	c.track_opt = env_get("TRACK");
+	if ((v = env_get("CALL_SID")) != NULL && (c.call_sid = strdup(v)) == NULL)
+		fatal_sys(EXIT_SYSTEM, "unable to allocate");
+	/* The decoder's rate, to tell what its samples became here. */
+	c.in_rate = (unsigned)setting_int("SAMPLE_RATE", NULL, "SAMPLE_RATE",
+	    RATE_MIN, RATE_MAX, 0);
+	urls = setting_str(o.u, "REDIS_URL", "redis://127.0.0.1:6379");
 	if (url_parse(urls, &url, &why) < 0)
 		fatal(EXIT_USAGE, "invalid redis url: %s", why);
 	ev_init(&c.ev, -1);
-	if (o_E) {
-		c.ev.fd = opt_int("-E", o_E, 3, 65535);
+	if (o.E) {
+		c.ev.fd = (int)opt_int("-E", o.E, 3, 65535);
 		if (fcntl(c.ev.fd, F_GETFD) < 0)
 			fatal(EXIT_USAGE, "-E %d: descriptor not open", c.ev.fd);
 		c.use_events = 1;
 	}
+	if (o.P) {
+		c.progress_fd = (int)opt_int("-P", o.P, 0, 65535);
+		if (fcntl(c.progress_fd, F_GETFD) < 0)
+			fatal(EXIT_USAGE, "-P %d: descriptor not open",
+			    c.progress_fd);
+		if (!c.oneshot)
+			progress_map(&c);
+	}
 
 	c.start_ms = mono_ms();
 	q_init(&c.p.q, (size_t)(backlog_s * 1000 / ms));
-	conn_init(&c.p.cn, &url, (int)setting("-T", o_T, "REDIS_TIMEOUT_MS",
+	conn_init(&c.p.cn, &url, (int)setting_int("-T", o.T, "REDIS_TIMEOUT_MS",
 	    50, 600000, 2000), c.start_ms);
-	c.cluster_backlog = o_B == NULL && env_get("BACKLOG_SECONDS") == NULL;
-	c.cluster_wait = o_W == NULL && env_get("REDIS_WAIT_SECONDS") == NULL;
+	c.cluster_backlog = o.B == NULL && env_get("BACKLOG_SECONDS") == NULL;
+	c.cluster_wait = o.W == NULL && env_get("REDIS_WAIT_SECONDS") == NULL;
 	if ((urls = env_get("REDIS_NODES")) != NULL &&
 	    conn_seeds(&c.p.cn, urls, &why) < 0)
 		fatal(EXIT_USAGE, "invalid REDIS_NODES: %s", why);
 	/* With -E and no identity, the start event names the call. */
 	if ((c.id_opt && c.tenant_opt) || !c.use_events)
-		resolve(&c, NULL, NULL);
-	if (!c.use_events)
+		resolve(&c, NULL);
+	if (!c.use_events && !c.oneshot)
 		start_event(&c);
-
+	if (c.oneshot)
+		adopt_progress(&c);
 	/* hiredis writes with plain write(): a dead server must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof sa);
@@ -446,6 +772,8 @@ main(int argc, char *argv[])
 	loop(&c, &waitmask);
 
 	report(&c, 0);
+	progress(&c);
+	metrics(&c, c.end_reason ? c.end_reason : "other");
 	/* Refused messages are a peer failure the supervisor should see. */
 	status = c.read_error || c.p.rejected ? EXIT_SYSTEM :
 	    c.odd_byte ? EXIT_BADINPUT : EXIT_OK;
@@ -458,7 +786,14 @@ main(int argc, char *argv[])
 		jv_free(c.stop);
 	free(c.held);		/* emptied at end of input */
 	free(c.p.audio_key);
-	free(c.p.events_key);
+	for (rt = 0; rt < NROUTES; rt++)
+		free(c.p.route_key[rt]);
+	free(c.p.claim_key);
+	free(c.p.seq_key);
+	free(c.p.stream_sid);
+	free(c.stream_sid);
+	free(c.track);
+	free(c.call_sid);
 	free(c.id);
 	free(c.tenant);
 	return status;
