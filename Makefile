@@ -69,7 +69,7 @@ tests/bin/%: tests/helpers/%.c $(LIB) $(wildcard tests/helpers/*.h)
 
 # auth-unit links ws-accept's authentication files (everything but main).
 AUTH_SRC = tools/ws-accept/auth.c tools/ws-accept/basic.c \
-	tools/ws-accept/cidr.c tools/ws-accept/jwt.c
+	tools/ws-accept/cidr.c tools/ws-accept/jwt.c tools/ws-accept/protocol.c
 tests/bin/auth-unit: tests/helpers/auth-unit.c tests/helpers/jwt-sign.h \
     $(AUTH_SRC) $(wildcard tools/ws-accept/*.h) $(LIB)
 	@mkdir -p tests/bin

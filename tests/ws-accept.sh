@@ -48,6 +48,11 @@ synopsis=$(mandoc -Tascii "$TOP/man/ws-accept.1" | col -b |
     sed 's/^ //;s/ $//')
 expect "-h: exit 100" 100 "$rc"
 expect "-h: usage line is the man page SYNOPSIS" "usage: $synopsis" "$err"
+run ws-accept --help
+expect "--help: exit 0, usage first" "0 usage: $synopsis" "$rc $(echo "$out" | head -1)"
+expect_match "--help: the options, one a line" "-i idle-seconds .*IDLE_TIMEOUT" "$out"
+run ws-accept --version
+expect_match "--version" "^0 ws-accept [^ ]+$" "$rc $out"
 run ws-accept -p 1
 expect "no handler: usage" "100" "$rc"
 PORT=http run ws-accept -- cat

@@ -386,8 +386,7 @@ decide(const struct auth_config *c, const char *authz, const char *addr)
 	    sizeof why);
 	if (st == 0)
 		snprintf(out, sizeof out, "0 %s %s %s",
-		    res.protocol == PROTO_EXOTEL ? "exotel" :
-		    res.protocol == PROTO_NATIVE ? "native" : "?",
+		    protocol_name(res.protocol),
 		    res.method, res.principal);
 	else
 		snprintf(out, sizeof out, "%d %s", st, why);
@@ -1122,8 +1121,8 @@ one(int argc, char **argv)
 	st = auth_check(c, argc > 3 ? argv[3] : NULL, peer(argv[2]), &r, w,
 	    sizeof w);
 	if (st == 0)
-		printf("0 %s %s %s %s %s\n", r.protocol == PROTO_EXOTEL ?
-		    "exotel" : "native", r.method, r.principal, r.tenant,
+		printf("0 %s %s %s %s %s\n", protocol_name(r.protocol),
+		    r.method, r.principal, r.tenant,
 		    r.claims);
 	else
 		printf("%d %s\n", st, w);

@@ -345,7 +345,7 @@ refuse(int status, const char *text, char *why, size_t whylen)
 }
 
 static void
-result(struct auth_result *res, enum auth_protocol proto, const char *method,
+result(struct auth_result *res, enum protocol proto, const char *method,
     const char *principal)
 {
 	memset(res, 0, sizeof *res);
@@ -364,7 +364,7 @@ by_address(const struct auth_config *cfg, const struct sockaddr *peer,
 
 	if ((i = cidr_list_match(&cfg->allow, peer)) >= 0) {
 		cidr_format(&cfg->allow.v[i], entry, sizeof entry);
-		result(res, PROTO_EXOTEL, "ip", entry);
+		result(res, PROTOCOL_EXOTEL, "ip", entry);
 		return 0;
 	}
 	if (cfg->creds.n > 0)
@@ -395,7 +395,7 @@ by_basic(const struct auth_config *cfg, const char *cred, size_t n,
 		return refuse(401, "malformed authorization", why, whylen);
 	if (r == 0)
 		return refuse(401, "basic bad credentials", why, whylen);
-	result(res, PROTO_EXOTEL, "basic", key);
+	result(res, PROTOCOL_EXOTEL, "basic", key);
 	return 0;
 }
 
@@ -414,7 +414,7 @@ by_bearer(const struct auth_config *cfg, const char *token, size_t n,
 		return refuse(401, jwt_strerror(st), why, whylen);
 	_Static_assert(sizeof res->claims == sizeof c.json &&
 	    sizeof res->tenant == sizeof c.tenant, "auth_result vs jwt_claims");
-	result(res, PROTO_NATIVE, "jwt", c.sub);
+	result(res, PROTOCOL_NATIVE, "jwt", c.sub);
 	memcpy(res->tenant, c.tenant, sizeof res->tenant);
 	memcpy(res->claims, c.json, sizeof res->claims);
 	return 0;

@@ -10,7 +10,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "http.h"
-#include "metrics.h"
+#include "counters.h"
 #include "msg.h"
 #include "server.h"
 
@@ -88,7 +88,7 @@ health(struct lws *wsi)
 	n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"active_calls\":%d,"
 	    "\"max_calls\":%d,\"uptime_seconds\":%.0f}\n",
 	    srv.draining ? "draining" : "ok", srv.ncalls, srv.cfg.max_calls,
-	    mono_s() - metrics.start);
+	    mono_s() - counters.start);
 	return http_reply(wsi, srv.draining ? 503 : 200, "application/json",
 	    NULL, NULL, body, (size_t)n);
 }
@@ -102,7 +102,7 @@ prometheus(struct lws *wsi)
 
 	if ((body = malloc(cap)) == NULL)
 		return http_error(wsi, 500, "out of memory", NULL, NULL);
-	n = metrics_render(body, cap);
+	n = counters_render(body, cap);
 	r = http_reply(wsi, 200, "text/plain; version=0.0.4; charset=utf-8",
 	    NULL, NULL, body, n);
 	free(body);
@@ -123,7 +123,7 @@ http_serve(struct lws *wsi, const char *uri, int post)
 {
 	int r;
 
-	metrics.http_requests++;
+	counters.http_requests++;
 	if (!strcmp(uri, ENDPOINT))
 		r = endpoint(wsi);
 	else if (post && (!strcmp(uri, "/health") || !strcmp(uri, "/metrics")))

@@ -38,11 +38,11 @@ struct server {
 
 extern struct server srv;
 
-/* The protocol names of the adopted descriptors (see proto.c). */
-#define PROTO_PIPE "ws-accept-pipe"
-#define PROTO_SIGNAL "ws-accept-signal"
+/* The protocol names of the adopted descriptors (see callbacks.c). */
+#define LWSPROTO_PIPE "ws-accept-pipe"
+#define LWSPROTO_SIGNAL "ws-accept-signal"
 
-/* proto.c */
+/* callbacks.c */
 extern const struct lws_protocols protocols[];
 /* signals.c: block the signals and adopt a signalfd into the loop. */
 int signals_setup(void);

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "call.h"
-#include "metrics.h"
+#include "callstate.h"
+#include "counters.h"
 #include "msg.h"
 #include "server.h"
 
@@ -34,7 +34,7 @@ signals_setup(void)
 		return -1;
 	u.filefd = fd;
 	if (lws_adopt_descriptor_vhost(srv.vh, LWS_ADOPT_RAW_FILE_DESC, u,
-	    PROTO_SIGNAL, NULL) == NULL)
+	    LWSPROTO_SIGNAL, NULL) == NULL)
 		return -1;
 	return 0;
 }

@@ -13,28 +13,27 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "call.h"
+#include "callstate.h"
 #include "http.h"
 #include "logsafe.h"
-#include "metrics.h"
+#include "counters.h"
 #include "msg.h"
 #include "num.h"
 #include "server.h"
 
 static int
-refuse(struct lws *wsi, const struct handshake *hs, enum conn_proto proto,
+refuse(struct lws *wsi, const struct handshake *hs, enum protocol proto,
     enum conn_result res, unsigned status, const char *why)
 {
-	static const char *pname[] = { "unknown", "exotel", "native" };
 	char path[256];
 
-	metrics.conns[proto][res]++;
+	counters.conns[proto][res]++;
 	int fwd = hs->client[0] && strcmp(hs->client, hs->peer);
 
 	info("refused peer=%s:%d%s%s path=%s protocol=%s status=%u "
 	    "reason=\"%s\"", hs->peer, hs->peer_port, fwd ? " client=" : "",
 	    fwd ? hs->client : "", logsafe(hs->path, path, sizeof path),
-	    pname[proto], status, why);
+	    protocol_name(proto), status, why);
 	if (http_error(wsi, status, why, status == 401 ? "www-authenticate:" :
 	    status == 503 ? "retry-after:" : NULL,
 	    status == 401 ? auth_challenge(srv.auth) : "5") < 0)
@@ -139,7 +138,7 @@ upgrade_check(struct lws *wsi)
 {
 	struct handshake hs;
 	struct sockaddr_storage sa, client;
-	enum conn_proto proto = CP_UNKNOWN;
+	enum protocol proto = PROTOCOL_UNKNOWN;
 	char *authz = NULL, why[160];
 	int n, st;
 
@@ -157,10 +156,8 @@ upgrade_check(struct lws *wsi)
 			free(authz);
 			return -1;
 		}
-		proto = strncasecmp(authz, "Bearer ", 7) ? CP_EXOTEL : CP_NATIVE;
-	} else {
-		proto = CP_EXOTEL;
 	}
+	proto = protocol_claimed(authz);
 	if (srv.draining) {
 		st = refuse(wsi, &hs, proto, RES_DRAINING, 503, "draining");
 		goto out;
@@ -185,14 +182,14 @@ upgrade_check(struct lws *wsi)
 	st = auth_check(srv.auth, authz, (struct sockaddr *)&client, &hs.auth,
 	    why, sizeof why);
 	if (st != 0) {
-		metrics_auth_failure(auth_reason(why));
+		counters_auth_failure(auth_reason(why));
 		st = refuse(wsi, &hs, proto, st == 403 ? RES_FORBIDDEN :
 		    RES_UNAUTHORIZED, st == 403 ? 403 : 401,
 		    why[0] ? why : "unauthorized");
 		goto out;
 	}
-	proto = hs.auth.protocol == PROTO_NATIVE ? CP_NATIVE : CP_EXOTEL;
-	metrics.conns[proto][RES_ACCEPTED]++;
+	proto = hs.auth.protocol;
+	counters.conns[proto][RES_ACCEPTED]++;
 	free(srv.pending_hs);	/* a stale one whose upgrade failed */
 	if ((srv.pending_hs = malloc(sizeof hs)) == NULL) {
 		st = -1;

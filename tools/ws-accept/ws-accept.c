@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "call.h"
+#include "callstate.h"
 #include "config.h"
 #include "evloop.h"
 #include "logsafe.h"
-#include "metrics.h"
+#include "counters.h"
 #include "msg.h"
 #include "num.h"
 #include "server.h"
@@ -96,7 +96,7 @@ main(int argc, char **argv)
 	const char *announce = NULL;
 
 	msg_init(argv[0]);
-	metrics_init();
+	counters_init();
 	config_load(&srv.cfg, argc, argv);
 	err[0] = '\0';
 	if ((srv.auth = auth_config_new(err, sizeof err)) == NULL)

@@ -1,14 +1,15 @@
 /*
- * proto.c - the lws protocol callbacks, one switch per kind of descriptor:
+ * callbacks.c - the lws protocol callbacks, one switch per kind of descriptor:
  * the listening port (HTTP and WebSocket), the handlers' pipes, and the
- * signalfd.  Each routes to call.c, upgrade.c or http.c.
+ * signalfd.  Each routes to
+ * call.c, feed.c, upgrade.c or http.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
-#include "metrics.h"
+#include "callstate.h"
+#include "counters.h"
 #include "msg.h"
 #include "server.h"
 
@@ -57,7 +58,7 @@ cb_port(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (c == NULL)
 			return -1;
 		pss->call = c;
-		call_start(c, wsi);
+		handler_start(c, wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->call)
@@ -138,7 +139,7 @@ cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 const struct lws_protocols protocols[] = {
 	{ "ws-accept", cb_port, sizeof(struct pss), 0, 0, NULL, 0 },
-	{ PROTO_PIPE, cb_pipe, 0, 0, 0, NULL, 0 },
-	{ PROTO_SIGNAL, cb_signal, 0, 0, 0, NULL, 0 },
+	{ LWSPROTO_PIPE, cb_pipe, 0, 0, 0, NULL, 0 },
+	{ LWSPROTO_SIGNAL, cb_signal, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
