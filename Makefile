@@ -78,6 +78,49 @@ tests/bin/auth-unit: tests/helpers/auth-unit.c tests/helpers/jwt-sign.h \
 
 helpers: $(HELPERS)
 
+# Fuzz targets (libFuzzer, Debian's clang): fuzz/<name>.c builds
+# fuzz/bin/<name> with ASan and UBSan; fuzz/corpus/<name>/ holds its seeds.
+# FUZZ_SRC_<name> lists the project files it links besides lib/*.c (their
+# directories are on the include path), FUZZ_LIBS_<name> its libraries.
+# One more target is one file, one corpus directory and those two lines.
+# `make fuzz` runs each for FUZZ_SECONDS; new inputs go to fuzz/work/<name>.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = address,undefined
+FUZZ_CFLAGS = -g -O1 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+FUZZ_SRC_cidr = tools/ws-accept/cidr.c
+FUZZ_LIBS_cidr =
+
+FUZZ_LIB = fuzz/obj/libingest.a
+
+# lib/ again, instrumented (an archive, so a target links what it uses).
+fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p fuzz/obj
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) $(FUZZ_CFLAGS) \
+	    $(CPPFLAGS_INGEST) -c -o $@ $<
+
+$(FUZZ_LIB): $(patsubst lib/%.c,fuzz/obj/%.o,$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+fuzz/bin/%: fuzz/%.c $$(FUZZ_SRC_$$*) $(FUZZ_LIB) $(wildcard lib/*.h)
+	@mkdir -p fuzz/bin
+	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $(FUZZ_CFLAGS) $(CPPFLAGS_INGEST) \
+	    $(addprefix -I,$(sort $(dir $(FUZZ_SRC_$*)))) -o $@ $< \
+	    $(FUZZ_SRC_$*) $(FUZZ_LIB) $(FUZZ_LIBS_$*)
+
+fuzz-build: $(addprefix fuzz/bin/,$(FUZZ_NAMES))
+
+fuzz: fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p fuzz/work/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		fuzz/bin/$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		    -print_final_stats=1 fuzz/work/$$n fuzz/corpus/$$n \
+		    2>fuzz/work/$$n.log || { tail -40 fuzz/work/$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' fuzz/work/$$n.log; \
+	done
+
 check: all helpers lint
 	@tests/run
 
@@ -91,7 +134,8 @@ bench: all helpers
 # Installs the Debian 12 packages that are missing (root, or sudo).
 DEB_PACKAGES = gcc make pkg-config libwebsockets-dev libjq-dev jq libhiredis-dev \
 	libsamplerate0-dev libspeexdsp-dev libssl-dev openssl redis-server redis-tools \
-	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev
+	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev \
+	clang libclang-rt-14-dev
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -112,5 +156,6 @@ install: all
 
 clean:
 	rm -f $(LIB) $(LIB_OBJ) $(addprefix bin/,$(TOOLS)) $(HELPERS)
+	rm -rf fuzz/bin fuzz/obj fuzz/work
 
-PHONY: all check lint bench deps install clean helpers
+.PHONY: all check lint bench deps install clean helpers fuzz fuzz-build
