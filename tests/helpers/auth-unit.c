@@ -157,7 +157,7 @@ cidr_cases(void)
 static const char *const vars[] = {
 	"SUPPORT_EXOTEL", "EXOTEL_ALLOW_IPS", "EXOTEL_BASIC_AUTH",
 	"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_LEEWAY", "JWT_AUDIENCE",
-	"JWT_ISSUER", "TRUSTED_PROXIES", NULL
+	"JWT_ISSUER", "TRUSTED_PROXIES", "JWT_MAX_LIFETIME", NULL
 };
 
 /* Set the environment from "NAME=value" strings, everything else unset. */
@@ -363,8 +363,18 @@ config_cases(void)
 	auth_config_free(c);
 	c = config((const char *[]){ "JWT_SECRET=0123456789abcdef"
 	    "0123456789abcdef", NULL });
+	check("config warns when no JWT audience is configured", c &&
+	    auth_config_warning(c, line, sizeof line) && strstr(line,
+	    "JWT_AUDIENCE is not set") != NULL, line);
+	auth_config_free(c);
+	c = config((const char *[]){ "JWT_SECRET=0123456789abcdef"
+	    "0123456789abcdef", "JWT_AUDIENCE=ingest", NULL });
 	check("config no warning when sound", c &&
 	    auth_config_warning(c, line, sizeof line) == 0, line);
+	auth_config_free(c);
+	c = config((const char *[]){ "JWT_SECRET=0123456789abcdef"
+	    "0123456789abcdef", "JWT_MAX_LIFETIME=-1", NULL });
+	check("config: bad JWT_MAX_LIFETIME refused", c == NULL, "");
 	auth_config_free(c);
 }
 
@@ -773,8 +783,25 @@ jwt_hs256_cases(void)
 	    "401 jwt bad signature");
 	strcpy(tok, bearer("HS256", NULL, P_GOOD));
 	tok[strlen(tok) - 1] = '\0';
+	expect("jwt exp of 1e300 refused (JWT_MAX_LIFETIME)", decide(c,
+	    bearer("HS256", NULL, "{\"sub\":\"a\",\"exp\":1e300}"),
+	    "192.0.2.1"), "401 jwt exp too far ahead");
+	expect("jwt exp two days ahead refused (default horizon one day)",
+	    decide(c, bearer("HS256", NULL, "{\"sub\":\"a\",\"exp\":1700172800}"),
+	    "192.0.2.1"), "401 jwt exp too far ahead");
+	expect("jwt exp within the horizon accepted", decide(c,
+	    bearer("HS256", NULL, "{\"sub\":\"a\",\"exp\":1700086400}"),
+	    "192.0.2.1"), "0 native jwt a");
+	/* The same bytes, last character with its unused bits set. */
+	strcpy(tok, bearer("HS256", NULL, P_GOOD));
+	tok[strlen(tok) - 1] = tok[strlen(tok) - 1] == 'A' ? 'B' :
+	    tok[strlen(tok) - 1] == 'Q' ? 'R' : tok[strlen(tok) - 1] == 'g' ?
+	    'h' : tok[strlen(tok) - 1] == 'w' ? 'x' : '?';
+	expect("jwt non-canonical base64url signature refused",
+	    decide(c, tok, "192.0.2.1"), "401 jwt malformed");
+	/* 43 characters less one: not a whole number of bytes. */
 	expect("jwt truncated signature", decide(c, tok, "192.0.2.1"),
-	    "401 jwt bad signature");
+	    "401 jwt malformed");
 	strcpy(tok, bearer("HS256", NULL, P_GOOD));
 	*strrchr(tok, '.') = '\0';
 	expect("jwt two segments", decide(c, tok, "192.0.2.1"),
@@ -873,6 +900,12 @@ jwt_pkey_cases(void)
 	expect("jwt ES256 valid, aud and iss", decide(c, bearer("ES256", NULL,
 	    "{\"sub\":\"s\",\"aud\":\"ingest\",\"iss\":\"https://auth.example\","
 	    "\"exp\":1700000300}"), "192.0.2.1"), "0 native jwt s");
+	jwt_sign_high_s = 1;
+	expect("jwt ES256 high-S twin of a valid signature refused",
+	    decide(c, bearer("ES256", NULL, "{\"sub\":\"s\",\"aud\":\"ingest\","
+	    "\"iss\":\"https://auth.example\",\"exp\":1700000300}"),
+	    "192.0.2.1"), "401 jwt bad signature");
+	jwt_sign_high_s = 0;
 	expect("jwt aud array", decide(c, bearer("ES256", NULL,
 	    "{\"aud\":[\"x\",\"ingest\"],\"iss\":\"https://auth.example\","
 	    "\"exp\":1700000300}"), "192.0.2.1"), "0 native jwt ");

@@ -21,6 +21,13 @@
 
 #define LEEWAY_DEFAULT 30
 #define LEEWAY_MAX 600
+/*
+ * JWT_MAX_LIFETIME: a token whose exp is further ahead than this is
+ * refused (exp 1e300 was accepted: a stolen token would never end).  A
+ * day covers any call and the tokens platforms mint per session.
+ */
+#define LIFETIME_DEFAULT 86400
+#define LIFETIME_MAX (366 * 86400)
 #define HS256_MIN_SECRET 32	/* RFC 7518 3.2: at least the hash size */
 
 struct auth_config {
@@ -61,6 +68,7 @@ static const struct {
 	{ "jwt wrong issuer", "jwt_wrong_issuer" },
 	{ "jwt bad claims", "jwt_bad_claims" },
 	{ "jwt claims too large", "jwt_claims_too_large" },
+	{ "jwt exp too far ahead", "jwt_exp_too_far" },
 };
 
 const char *
@@ -86,7 +94,7 @@ static int
 load_jwt(struct jwt_keys *k, char *err, size_t errlen)
 {
 	const char *v;
-	long long leeway = LEEWAY_DEFAULT;
+	long long leeway = LEEWAY_DEFAULT, lifetime = LIFETIME_DEFAULT;
 
 	if ((v = env_get("JWT_LEEWAY")) != NULL &&
 	    parse_long(v, 0, LEEWAY_MAX, &leeway) < 0) {
@@ -95,6 +103,13 @@ load_jwt(struct jwt_keys *k, char *err, size_t errlen)
 		return -1;
 	}
 	k->leeway = (long)leeway;
+	if ((v = env_get("JWT_MAX_LIFETIME")) != NULL &&
+	    parse_long(v, 0, LIFETIME_MAX, &lifetime) < 0) {
+		snprintf(err, errlen, "JWT_MAX_LIFETIME: want seconds from 0 "
+		    "to %d", LIFETIME_MAX);
+		return -1;
+	}
+	k->max_lifetime = (long)lifetime;
 	if ((v = env_get("JWT_SECRET")) != NULL) {
 		k->secretlen = strlen(v);
 		if ((k->secret = malloc(k->secretlen)) == NULL) {
@@ -278,6 +293,9 @@ auth_config_warning(const struct auth_config *cfg, char *out, size_t len)
 	if (!cfg->jwt.secret && !cfg->jwt.pkey)
 		append(out, len, "neither JWT_SECRET nor JWT_PUBLIC_KEY is "
 		    "set: native (Bearer) clients will be refused");
+	else if (!cfg->jwt.audience)
+		append(out, len, "JWT_AUDIENCE is not set: a token minted for "
+		    "any other service with the same key is accepted");
 	return out[0] != '\0';
 }
 

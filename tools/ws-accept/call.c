@@ -51,7 +51,7 @@ call_new(const struct handshake *hs)
 	c->hs = *hs;
 	c->in_fd = -1;
 	c->status = -1;
-	c->t_start = c->t_last_rx = mono_s();
+	c->t_start = c->t_last_media = mono_s();
 	c->next = srv.calls;
 	if (srv.calls)
 		srv.calls->prev = c;
@@ -116,7 +116,9 @@ call_free(struct call *c)
 {
 	int st = c->status;
 
-	info("call=%s ended duration=%.1f messages=%llu bytes=%llu sent=%llu "
+	/* A call that failed is a warning; one that ended well, info. */
+	(st != 0 ? warnx_ : info)("call=%s ended duration=%.1f messages=%llu "
+	    "bytes=%llu sent=%llu "
 	    "stalls=%llu status=%d close=%d", c->id, mono_s() - c->t_start,
 	    c->msgs_in, c->bytes_in, c->msgs_out, c->stalls, st,
 	    c->ended_code);
@@ -175,8 +177,8 @@ call_reaped(pid_t pid, int ws)
 	c->t_exit = mono_s();
 	counters.exits[c->status & 255]++;
 	if (c->status != 0)
-		(WIFSIGNALED(ws) ? warnx_ : info)("call=%s handler pid=%d "
-		    "status=%d", c->id, (int)pid, c->status);
+		warnx_("call=%s handler pid=%d status=%d", c->id, (int)pid,
+		    c->status);
 	call_check_end(c);
 	return 1;
 }
@@ -188,8 +190,8 @@ call_tick(struct call *c, double now)
 		if (srv.ending) {
 			call_close(c, 1001, "server shutting down", 1);
 		} else if (srv.cfg.idle_s &&
-		    now - c->t_last_rx >= srv.cfg.idle_s) {
-			info("call=%s idle timeout seconds=%d", c->id,
+		    now - c->t_last_media >= srv.cfg.idle_s) {
+			info("call=%s idle timeout (no media) seconds=%d", c->id,
 			    srv.cfg.idle_s);
 			counters.closes_idle++;
 			call_close(c, 1008, "idle timeout", 1);

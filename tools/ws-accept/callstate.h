@@ -71,7 +71,9 @@ struct call {
 	int peer_code;		/* code in the caller's close frame, or 0 */
 	int ended_code;		/* the code the call ended with, for the log */
 
-	double t_start, t_last_rx, t_close_req, t_exit, t_term_at, t_kill_at;
+	double t_start,
+	    t_last_media,		/* binary or a media event: idle counts from it */
+	    t_close_req, t_exit, t_term_at, t_kill_at;
 	int term_sent, kill_sent;
 	unsigned long long msgs_in, bytes_in, msgs_out, stalls;
 	int native_started;

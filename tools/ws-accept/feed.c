@@ -130,6 +130,32 @@ input_end(struct call *c)
 		lws_callback_on_writable(c->in_wsi);
 }
 
+/*
+ * Does this text (a message or its first fragment, borrowed) carry media:
+ * "event" then ':' then "media", blanks allowed?  A call that sends only
+ * marks or keep-alives is idle.
+ */
+static int
+is_media(const unsigned char *m, size_t n)
+{
+	const unsigned char *p = m, *end = m + n;
+
+	while ((p = memmem(p, (size_t)(end - p), "\"event\"", 7)) != NULL) {
+		p += 7;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if (p >= end || *p++ != ':')
+			continue;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if ((size_t)(end - p) >= 7 && !memcmp(p, "\"media\"", 7))
+			return 1;
+	}
+	return 0;
+}
+
 void
 call_receive(struct call *c, const void *in, size_t len, int last, int binary)
 {
@@ -137,13 +163,26 @@ call_receive(struct call *c, const void *in, size_t len, int last, int binary)
 	struct iovec iov[2];
 	ssize_t w;
 
-	c->t_last_rx = mono_s();
 	if (c->close_code)
 		return;
 	if (!c->in_partial) {
 		c->in_binary = binary;
 		c->msg_len = 0;
+		if (binary && protocol_info(c->hs.auth.protocol)->text_only) {
+			/*
+			 * Written raw, it would swallow the next message's
+			 * line (a following stop was lost).
+			 */
+			warnx_("call=%s binary frame on a text-only protocol=%s",
+			    c->id, protocol_name(c->hs.auth.protocol));
+			call_close(c, 1003, "binary frames not accepted", 1);
+			input_end(c);
+			return;
+		}
 	}
+	/* Only media keeps a call from its idle timeout. */
+	if (binary || is_media(p, len))
+		c->t_last_media = mono_s();
 	c->msg_len += len;
 	if ((long)c->msg_len > srv.cfg.max_msg) {
 		warnx_("call=%s message too big bytes=%zu limit=%ld", c->id,

@@ -76,7 +76,7 @@ adopt(struct call *c, int fd)
 	lws_adopt_desc_t ad;
 
 	memset(&ad, 0, sizeof ad);
-	ad.vh = srv.vh;
+	ad.vh = srv.internal_vh;
 	ad.type = LWS_ADOPT_RAW_FILE_DESC;
 	ad.fd.filefd = fd;
 	ad.vh_prot_name = LWSPROTO_PIPE;
@@ -101,7 +101,7 @@ handler_start(struct call *c, struct lws *ws)
 	pid_t pid;
 
 	c->ws = ws;
-	c->t_start = c->t_last_rx = mono_s();
+	c->t_start = c->t_last_media = mono_s();
 	info("call=%s accepted peer=%s:%d%s%s protocol=%s auth=%s principal=%s%s%s",
 	    c->id, c->hs.peer, c->hs.peer_port,
 	    strcmp(c->hs.client, c->hs.peer) ? " client=" : "",

@@ -132,7 +132,7 @@ http_serve(struct lws *wsi, const char *uri, int post)
 		r = health(wsi);
 	else if (!strcmp(uri, "/metrics"))
 		r = prometheus(wsi);
-	else if (!strcmp(uri, srv.cfg.path))
+	else if (is_ingest_path(uri))
 		r = http_error(wsi, 426, "WebSocket upgrade required",
 		    "upgrade:", "websocket");
 	else

@@ -33,7 +33,7 @@ signals_setup(void)
 	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		return -1;
 	u.filefd = fd;
-	if (lws_adopt_descriptor_vhost(srv.vh, LWS_ADOPT_RAW_FILE_DESC, u,
+	if (lws_adopt_descriptor_vhost(srv.internal_vh, LWS_ADOPT_RAW_FILE_DESC, u,
 	    LWSPROTO_SIGNAL, NULL) == NULL)
 		return -1;
 	return 0;

@@ -22,6 +22,7 @@
 #include "callstate.h"
 #include "config.h"
 #include "evloop.h"
+#include "listen.h"
 #include "logsafe.h"
 #include "counters.h"
 #include "msg.h"
@@ -38,7 +39,8 @@ lws_log(int level, const char *line)
 
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	if (level & LLL_ERR)
+	/* lws 4.1.6 says this at error level on every adopted connection. */
+	if ((level & LLL_ERR) && !strstr(line, "calling service"))
 		warnx_("lws: %.*s", (int)n, line);
 	else
 		debug("lws: %.*s", (int)n, line);
@@ -76,6 +78,23 @@ raise_nofile(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/*
+ * The vhost of everything that is not a caller's connection: handler
+ * pipes, the signalfd, the listeners.  No connection from outside is ever
+ * bound to it.
+ */
+static struct lws_vhost *
+internal_vhost(struct lws_context *ctx)
+{
+	struct lws_context_creation_info vi;
+
+	memset(&vi, 0, sizeof vi);
+	vi.vhost_name = "internal";
+	vi.port = CONTEXT_PORT_NO_LISTEN;
+	vi.protocols = internal_protocols;
+	return lws_create_vhost(ctx, &vi);
 }
 
 static void
@@ -121,18 +140,21 @@ main(int argc, char **argv)
 	lws_set_log_level(msg_verbosity >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    lws_log);
 
+	/* Listen first: "address already in use" is one line, before lws says anything. */
+	if ((srv.port = listen_open(srv.cfg.host, srv.cfg.port, err,
+	    sizeof err)) < 0)
+		fatal(EXIT_SYSTEM, "unable to listen on %s port %d: %s",
+		    srv.cfg.host, srv.cfg.port, err);
+
 	memset(&ci, 0, sizeof ci);
-	ci.port = srv.cfg.port;
-	if (!strcmp(srv.cfg.host, "0.0.0.0"))
-		ci.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	else if (strcmp(srv.cfg.host, "::"))
-		ci.iface = srv.cfg.host;
-	ci.protocols = protocols;
+	/* The listeners are ours (listen.c); lws serves what they accept. */
+	ci.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	ci.protocols = public_protocols;
 	ci.timeout_secs = (unsigned)srv.cfg.handshake_s;
 	/* lws gives a half-sent request its own 10 s unless told. */
 	ci.timeout_secs_ah_idle = (unsigned)srv.cfg.handshake_s;
 	ci.keepalive_timeout = 5;
-	/* Room for long JWTs (auth takes up to 8 KiB); lws closes silently past it. */
+	/* More than HTTPHEAD_MAX, which listen.c enforces with a 431. */
 	ci.max_http_header_data = 16384;
 	/* HTTP/1.1 only: WebSocket over h2 has no per-stream flow control here. */
 	ci.alpn = "http/1.1";
@@ -142,12 +164,15 @@ main(int argc, char **argv)
 		ci.ssl_private_key_filepath = srv.cfg.key;
 	}
 	if ((srv.ctx = evloop_context(&ci)) == NULL)
-		fatal(EXIT_SYSTEM, "unable to listen on %s port %d%s", srv.cfg.host,
-		    srv.cfg.port, srv.cfg.cert ? " (or to load SSL_CERT_PATH/"
-		    "SSL_KEY_PATH)" : "");
+		fatal(EXIT_SYSTEM, "unable to start%s", srv.cfg.cert ?
+		    " (or to load SSL_CERT_PATH/SSL_KEY_PATH)" : "");
 	srv.vh = lws_get_vhost_by_name(srv.ctx, "default");
 	if (srv.vh == NULL)
 		fatal(EXIT_SYSTEM, "no default vhost");
+	if ((srv.internal_vh = internal_vhost(srv.ctx)) == NULL)
+		fatal(EXIT_SYSTEM, "unable to create the internal vhost");
+	if (listen_adopt(srv.internal_vh) < 0)
+		fatal(EXIT_SYSTEM, "unable to adopt the listeners");
 	if (signals_setup() < 0)
 		fatal_sys(EXIT_SYSTEM, "unable to set up signals");
 	if (auth_config_warning(srv.auth, desc, sizeof desc))
@@ -158,7 +183,7 @@ main(int argc, char **argv)
 	 * says where audio goes), so one line tells the whole start.
 	 */
 	info("listening host=%s port=%d path=%s tls=%s max_calls=%d %s%s%s",
-	    srv.cfg.host, lws_get_vhost_listen_port(srv.vh), srv.cfg.path,
+	    srv.cfg.host, srv.port, srv.cfg.path,
 	    srv.cfg.cert ? "on" : "off", srv.cfg.max_calls, desc,
 	    announce ? " " : "", announce ? announce : "");
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, LWS_US_PER_SEC);
