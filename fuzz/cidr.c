@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&in6, 0, sizeof in6);
 	in6.sin6_family = AF_INET6;
 	inet_pton(AF_INET6, "::ffff:10.0.0.1", &in6.sin6_addr);
-	if (cidr_list_parse(s, &list, err, sizeof err) == 0) {
+	if (cidr_list_parse(s, &list, 1, err, sizeof err) == 0) {
 		for (i = 0; i < list.n; i++) {
 			cidr_format(&list.v[i], text, sizeof text);
 			if (cidr_parse(text, strlen(text), &back) < 0 ||

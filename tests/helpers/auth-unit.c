@@ -89,7 +89,7 @@ list_match(const char *list, const char *addr)
 	char err[128];
 	long i;
 
-	if (cidr_list_parse(list, &l, err, sizeof err) < 0)
+	if (cidr_list_parse(list, &l, 1, err, sizeof err) < 0)
 		return -2;
 	i = cidr_list_match(&l, peer(addr));
 	cidr_list_free(&l);
@@ -148,7 +148,7 @@ cidr_cases(void)
 	check("cidr list skips empty items", list_match(" ,10.0.0.1,, ",
 	    "10.0.0.1") == 0, NULL);
 	check("cidr list names the bad entry",
-	    cidr_list_parse("10.0.0.0/8, 10.0.0.300", &l, err,
+	    cidr_list_parse("10.0.0.0/8, 10.0.0.300", &l, 1, err,
 	    sizeof err) < 0 && strcmp(err, "bad entry '10.0.0.300'") == 0, err);
 }
 

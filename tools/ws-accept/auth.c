@@ -138,7 +138,7 @@ load_jwt(struct jwt_keys *k, char *err, size_t errlen)
  */
 static int
 load_list(const char *name, const char *v, struct cidr_list *list,
-    char *err, size_t errlen)
+    int tenants, char *err, size_t errlen)
 {
 	FILE *f;
 	char *text = NULL, *line = NULL, *nt, why[160];
@@ -146,7 +146,7 @@ load_list(const char *name, const char *v, struct cidr_list *list,
 	int r, oom = 0;
 
 	if (v[0] != '@') {
-		if (cidr_list_parse(v, list, why, sizeof why) == 0)
+		if (cidr_list_parse(v, list, tenants, why, sizeof why) == 0)
 			return 0;
 		snprintf(err, errlen, "%s: %s", name, why);
 		return -1;
@@ -177,7 +177,8 @@ load_list(const char *name, const char *v, struct cidr_list *list,
 		free(text);
 		return -1;
 	}
-	r = cidr_list_parse(text ? text : "", list, why, sizeof why);
+	r = cidr_list_parse(text ? text : "", list, tenants,
+	    why, sizeof why);
 	free(text);
 	if (r < 0)
 		snprintf(err, errlen, "%s: %.200s: %s", name, v + 1, why);
@@ -197,7 +198,7 @@ load_exotel(struct auth_config *cfg, char *err, size_t errlen)
 	}
 	if ((v = env_get("EXOTEL_ALLOW_IPS")) != NULL) {
 		cfg->exotel_settings = 1;
-		if (load_list("EXOTEL_ALLOW_IPS", v, &cfg->allow, err,
+		if (load_list("EXOTEL_ALLOW_IPS", v, &cfg->allow, 1, err,
 		    errlen) < 0)
 			return -1;
 	}
@@ -215,8 +216,8 @@ load_proxies(struct auth_config *cfg, char *err, size_t errlen)
 	const char *v;
 
 	if ((v = env_get("TRUSTED_PROXIES")) != NULL)
-		return load_list("TRUSTED_PROXIES", v, &cfg->proxies, err,
-		    errlen);
+		return load_list("TRUSTED_PROXIES", v, &cfg->proxies, 0,
+		    err, errlen);
 	return 0;
 }
 
@@ -383,6 +384,9 @@ by_address(const struct auth_config *cfg, const struct sockaddr *peer,
 	if ((i = cidr_list_match(&cfg->allow, peer)) >= 0) {
 		cidr_format(&cfg->allow.v[i], entry, sizeof entry);
 		result(res, PROTOCOL_EXOTEL, "ip", entry);
+		/* An entry bound to a tenant speaks for that tenant only. */
+		snprintf(res->tenant, sizeof res->tenant, "%s",
+		    cfg->allow.tenant[i]);
 		return 0;
 	}
 	if (cfg->creds.n > 0)
@@ -398,22 +402,25 @@ by_basic(const struct auth_config *cfg, const char *cred, size_t n,
     size_t whylen)
 {
 	char key[BASIC_KEY_MAX + 1];
+	size_t entry = 0;
 	int r;
 
 	if (!cfg->exotel)
 		return refuse(403, "exotel disabled", why, whylen);
 	if (cfg->creds.n == 0) {
 		/* Still refuse garbage: "Basic !!!" is not a client to trust. */
-		if (basic_check(&cfg->creds, cred, n, key) < 0)
+		if (basic_check(&cfg->creds, cred, n, key, &entry) < 0)
 			return refuse(401, "malformed authorization", why,
 			    whylen);
 		return by_address(cfg, peer, res, why, whylen);
 	}
-	if ((r = basic_check(&cfg->creds, cred, n, key)) < 0)
+	if ((r = basic_check(&cfg->creds, cred, n, key, &entry)) < 0)
 		return refuse(401, "malformed authorization", why, whylen);
 	if (r == 0)
 		return refuse(401, "basic bad credentials", why, whylen);
 	result(res, PROTOCOL_EXOTEL, "basic", key);
+	snprintf(res->tenant, sizeof res->tenant, "%s",
+	    cfg->creds.tenant[entry]);
 	return 0;
 }
 

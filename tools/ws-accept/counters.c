@@ -8,6 +8,8 @@
 
 #include "clock.h"
 #include "counters.h"
+#include "redisprobe.h"
+#include "server.h"
 
 struct counters counters;
 
@@ -104,6 +106,19 @@ counters_render(char *out, size_t len)
 	    "# HELP ws_accept_active_calls Calls with a caller or a handler still present.\n"
 	    "# TYPE ws_accept_active_calls gauge\n"
 	    "ws_accept_active_calls %d\n", counters.active);
+	put(out, len, &off,
+	    "# HELP ws_accept_max_calls The configured MAX_CALLS.\n"
+	    "# TYPE ws_accept_max_calls gauge\n"
+	    "ws_accept_max_calls %d\n"
+	    "# HELP ws_accept_full 1 while new calls are refused for capacity (/health 503).\n"
+	    "# TYPE ws_accept_full gauge\n"
+	    "ws_accept_full %d\n", srv.cfg.max_calls,
+	    srv.ncalls >= srv.cfg.max_calls);
+	if (redis_state() != REDIS_UNKNOWN)
+		put(out, len, &off,
+		    "# HELP ws_accept_redis_up 1 when REDIS_URL answered the last probe (/health 503 when 0).\n"
+		    "# TYPE ws_accept_redis_up gauge\n"
+		    "ws_accept_redis_up %d\n", redis_state() == REDIS_UP);
 	put(out, len, &off,
 	    "# HELP ws_accept_messages_received_total Complete messages received from callers.\n"
 	    "# TYPE ws_accept_messages_received_total counter\n"

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "counters.h"
 #include "msg.h"
+#include "redisprobe.h"
 #include "server.h"
 
 #define ENDPOINT "/api/ingest/exotel-endpoint"
@@ -79,18 +80,27 @@ http_error(struct lws *wsi, unsigned status, const char *msg,
 	return json_reply(wsi, status, "error", msg, hname, hvalue);
 }
 
+/*
+ * /health: 200 "ok" only when a call would be taken and could reach
+ * Redis; else 503 with why ("draining", "full", "redis_down"), so a load
+ * balancer stops sending calls to this host.
+ */
 static int
 health(struct lws *wsi)
 {
-	char body[256];
+	enum redis_state rs = redis_state();
+	const char *status = srv.draining ? "draining" :
+	    srv.ncalls >= srv.cfg.max_calls ? "full" :
+	    rs == REDIS_DOWN ? "redis_down" : "ok";
+	char body[320];
 	int n;
 
 	n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"active_calls\":%d,"
-	    "\"max_calls\":%d,\"uptime_seconds\":%.0f}\n",
-	    srv.draining ? "draining" : "ok", srv.ncalls, srv.cfg.max_calls,
-	    mono_s() - counters.start);
-	return http_reply(wsi, srv.draining ? 503 : 200, "application/json",
-	    NULL, NULL, body, (size_t)n);
+	    "\"max_calls\":%d,\"redis\":\"%s\",\"uptime_seconds\":%.0f}\n",
+	    status, srv.ncalls, srv.cfg.max_calls, rs == REDIS_UP ? "up" :
+	    rs == REDIS_DOWN ? "down" : "unknown", mono_s() - counters.start);
+	return http_reply(wsi, strcmp(status, "ok") ? 503 : 200,
+	    "application/json", NULL, NULL, body, (size_t)n);
 }
 
 static int

@@ -27,6 +27,7 @@
 #include "counters.h"
 #include "msg.h"
 #include "num.h"
+#include "redisprobe.h"
 #include "server.h"
 
 struct server srv;
@@ -58,6 +59,7 @@ tick(lws_sorted_usec_list_t *sul)
 		srv.ending = 1;
 	}
 	call_tick_all(now);
+	redisprobe_tick(now);
 	if (srv.draining && srv.ncalls == 0) {
 		srv.done = 1;
 		lws_cancel_service(srv.ctx);
@@ -136,6 +138,8 @@ main(int argc, char **argv)
 		auth_config_free(srv.auth);
 		return EXIT_OK;
 	}
+	if (redisprobe_init(srv.cfg.redis_url, err, sizeof err) < 0)
+		warnx_("%s: /health will not watch Redis", err);
 	raise_nofile();
 	lws_set_log_level(msg_verbosity >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    lws_log);
@@ -187,6 +191,7 @@ main(int argc, char **argv)
 	    srv.cfg.cert ? "on" : "off", srv.cfg.max_calls, desc,
 	    announce ? " " : "", announce ? announce : "");
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, LWS_US_PER_SEC);
+	redisprobe_tick(mono_s());
 	notify_ready(srv.cfg.notify_fd);
 
 	evloop_run(srv.ctx);
@@ -196,6 +201,7 @@ main(int argc, char **argv)
 	lws_context_destroy(srv.ctx);
 	evloop_free();
 	auth_config_free(srv.auth);
+	redisprobe_free();
 	free(srv.pending_hs);
 	return srv.done ? EXIT_OK : EXIT_SYSTEM;
 }
