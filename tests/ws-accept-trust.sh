@@ -216,3 +216,26 @@ raw "GET /x\x1b[31mfake HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n$UP\r\n" >/
 expect_match "a path with a terminal escape is logged escaped" 'path=/x\\x1b\[31mfake ' "$(cat "$WSA_LOG")"
 expect "no raw escape byte in the log" 0 "$(grep -c $'\x1b' "$WSA_LOG")"
 stop_wsa
+
+# ---- a handler line past the limit is never split (issue 8) ----------------------
+
+start_wsa -m 1024 -- sh -c 'head -c 3000 /dev/zero | tr "\0" x; echo; echo "{\"event\":\"mark\"}"; cat >/dev/null'
+run ws /v1/ingest <<<$'r 1\nc 1000'
+expect "a 3000-byte line with -m 1024: dropped whole, the next line sent" "open
+text: {\"event\":\"mark\"}
+close: 1000 " "$out"
+expect_match "the dropped line is a warning" "warning: call=[0-9a-f]+ handler line longer than 1024 bytes \\(max-message-bytes\\): dropped" "$(cat "$WSA_LOG")"
+expect "and counted" 1 "$(metric ws_accept_handler_lines_dropped_total)"
+stop_wsa
+
+# ---- PROTOCOL: native only for a verified Bearer JWT (issue 7) --------------------
+
+JWT_SECRET=trust-secret EXOTEL_BASIC_AUTH=k:t start_wsa -- sh -c 'echo "$PROTOCOL"'
+tok=$(jwt-mint -s trust-secret "{\"sub\":\"n\",\"exp\":$(($(date +%s) + 300))}")
+run ws -H "Authorization: Bearer $tok" /v1/ingest <<<$'r 1\nw'
+expect "a verified Bearer JWT: PROTOCOL=native" "text: native" "$(sed -n 2p <<<"$out")"
+run ws -H "$(basic k:t)" /v1/ingest <<<$'r 1\nw'
+expect "Basic: PROTOCOL=exotel" "text: exotel" "$(sed -n 2p <<<"$out")"
+run ws /v1/ingest <<<$'r 1\nw'
+expect "no header (allow-list): PROTOCOL=exotel" "text: exotel" "$(sed -n 2p <<<"$out")"
+stop_wsa

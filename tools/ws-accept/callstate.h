@@ -61,6 +61,8 @@ struct call {
 
 	/* Handler stdout: a partial line, then whole lines queued as messages. */
 	struct buf line;
+	int line_dropping;	/* inside a line past max_msg: dropped whole */
+	unsigned long long lines_dropped;
 	struct outmsg *oq_head, *oq_tail;
 	size_t oq_bytes;
 	int out_paused;

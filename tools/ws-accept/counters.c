@@ -163,6 +163,10 @@ counters_render(char *out, size_t len)
 	    counters.closes_oversize, counters.closes_idle,
 	    counters.closes_maxcall);
 	put(out, len, &off,
+	    "# HELP ws_accept_handler_lines_dropped_total Handler stdout lines longer than max-message-bytes, dropped whole.\n"
+	    "# TYPE ws_accept_handler_lines_dropped_total counter\n"
+	    "ws_accept_handler_lines_dropped_total %llu\n", counters.lines_dropped);
+	put(out, len, &off,
 	    "# HELP ws_accept_http_requests_total Plain HTTP requests answered.\n"
 	    "# TYPE ws_accept_http_requests_total counter\n"
 	    "ws_accept_http_requests_total %llu\n", counters.http_requests);

@@ -28,6 +28,7 @@ struct counters {
 	unsigned long long exits[256];	/* handler exit statuses, 128+n signals */
 	unsigned long long closes_oversize, closes_idle, closes_maxcall;
 	unsigned long long http_requests;
+	unsigned long long lines_dropped;	/* handler lines past max_msg */
 	unsigned long long http_refused;	/* a bad request head (listen.c) */
 	char auth_reason[AUTH_REASONS_MAX][48];
 	unsigned long long auth_fail[AUTH_REASONS_MAX];

@@ -358,7 +358,10 @@ call_stdout_readable(struct call *c)
 		while ((nl = memchr(s, '\n', n)) != NULL) {
 			size_t k = (size_t)(nl - s);
 
-			if (c->line.len) {
+			if (c->line_dropping) {
+				/* The end of a line too long to send: gone. */
+				c->line_dropping = 0;
+			} else if (c->line.len) {
 				if (buf_append(&c->line, s, k) < 0)
 					return -1;
 				line_out(c, (const unsigned char *)c->line.p, c->line.len);
@@ -369,13 +372,20 @@ call_stdout_readable(struct call *c)
 			s += k + 1;
 			n -= k + 1;
 		}
-		if (n && buf_append(&c->line, s, n) < 0)
+		if (n && !c->line_dropping && buf_append(&c->line, s, n) < 0)
 			return -1;
-		if ((long)c->line.len > srv.cfg.max_msg) {
-			warnx_("call=%s handler line longer than %ld bytes: "
-			    "sent in pieces", c->id, srv.cfg.max_msg);
-			line_out(c, (const unsigned char *)c->line.p, c->line.len);
+		if (!c->line_dropping && (long)c->line.len > srv.cfg.max_msg) {
+			/*
+			 * Never split: each piece would be an invalid message
+			 * (half a JSON object).  The line is dropped whole.
+			 */
+			warnx_("call=%s handler line longer than %ld bytes "
+			    "(max-message-bytes): dropped", c->id,
+			    srv.cfg.max_msg);
+			c->lines_dropped++;
+			counters.lines_dropped++;
 			c->line.len = 0;
+			c->line_dropping = 1;
 		}
 		if (c->out_paused)
 			return 0;
@@ -388,7 +398,7 @@ call_stdout_closed(struct call *c)
 {
 	c->out_wsi = NULL;
 	c->out_closing = 0;
-	if (c->line.len)	/* a last line without its newline */
+	if (c->line.len && !c->line_dropping)	/* a last line without its newline */
 		line_out(c, (const unsigned char *)c->line.p, c->line.len);
 	buf_free(&c->line);
 	call_check_end(c);
