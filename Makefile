@@ -135,7 +135,7 @@ bench: all helpers
 DEB_PACKAGES = gcc make pkg-config libwebsockets-dev libjq-dev jq libhiredis-dev \
 	libsamplerate0-dev libspeexdsp-dev libssl-dev openssl redis-server redis-tools \
 	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev prometheus
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \

@@ -111,11 +111,40 @@ call_ws_closed(struct call *c)
 	call_check_end(c);
 }
 
+/* How c ended, for ws_accept_calls_ended_total. */
+static enum end_reason
+end_reason(const struct call *c)
+{
+	if (c->status > 0)
+		return END_HANDLER_FAILED;
+	switch (c->ended_code) {
+	case 1000:
+		return END_NORMAL;
+	case 1001:
+		return END_SHUTDOWN;
+	case 1003:
+		return END_BINARY_REFUSED;
+	case 1006:
+		return END_CALLER_DROPPED;
+	case 1008:
+		return strstr(c->close_reason, "idle") ? END_IDLE :
+		    END_MAX_DURATION;
+	case 1009:
+		return END_MESSAGE_TOO_BIG;
+	case 1011:
+		return END_SERVER_ERROR;
+	default:
+		/* The caller closed with its own code. */
+		return END_NORMAL;
+	}
+}
+
 static void
 call_free(struct call *c)
 {
 	int st = c->status;
 
+	counters.ended[end_reason(c)]++;
 	/* A call that failed is a warning; one that ended well, info. */
 	(st != 0 ? warnx_ : info)("call=%s ended duration=%.1f messages=%llu "
 	    "bytes=%llu sent=%llu "
@@ -130,6 +159,7 @@ call_free(struct call *c)
 		c->next->prev = c->prev;
 	srv.ncalls--;
 	counters.active = srv.ncalls;
+	mfeed_detach(c);
 	buf_free(&c->in);
 	buf_free(&c->line);
 	buf_free(&c->ctl);

@@ -150,5 +150,6 @@ const struct lws_protocols internal_protocols[] = {
 	{ LWSPROTO_SIGNAL, cb_signal, 0, 0, 0, NULL, 0 },
 	{ LWSPROTO_LISTEN, listen_callback, 0, 0, 0, NULL, 0 },
 	{ LWSPROTO_PREHEAD, prehead_callback, 0, 0, 0, NULL, 0 },
+	{ LWSPROTO_METRICS, mfeed_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };

@@ -81,6 +81,7 @@ struct call {
 	int native_started;
 	unsigned long long frames;	/* native: binary frames received */
 	struct buf ctl;		/* native: a control (text) message after start */
+	struct mfeed *mf;	/* METRICS_FD's read end; NULL once closed */
 };
 
 /* call.c: the lifecycle. */
@@ -116,6 +117,17 @@ void queue_text(struct call *c, const void *s, size_t n);
 void free_queue(struct call *c);
 /* Everything the caller sent has been handed on: EOF to the handler. */
 void input_end(struct call *c);
+
+/*
+ * metricsfeed.c: the METRICS_FD pipe.  mfeed_open returns the write end
+ * for the handler (O_NONBLOCK, close-on-exec), -1 on failure; mfeed_detach
+ * drains and closes the read end when the call is freed.
+ */
+struct mfeed;
+int mfeed_open(struct call *c);
+void mfeed_detach(struct call *c);
+int mfeed_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    void *user, void *in, size_t len);
 
 /* native.c: the native protocol's own replies (protocol.h, replies). */
 void native_message(struct call *c, const unsigned char *m, size_t n,

@@ -8,6 +8,8 @@
 
 #include "clock.h"
 #include "counters.h"
+#include "intake.h"
+#include "setting.h"
 #include "redisprobe.h"
 #include "server.h"
 
@@ -85,6 +87,11 @@ put(char *out, size_t len, size_t *off, const char *fmt, ...)
 	if (n > 0)
 		*off = *off + (size_t)n < len ? *off + (size_t)n : len;
 }
+
+static const char *end_name[END_NREASONS] = {
+	"normal", "handler_failed", "caller_dropped", "idle", "max_duration",
+	"message_too_big", "binary_refused", "shutdown", "server_error"
+};
 
 size_t
 counters_render(char *out, size_t len)
@@ -171,8 +178,25 @@ counters_render(char *out, size_t len)
 	    "# TYPE ws_accept_http_requests_total counter\n"
 	    "ws_accept_http_requests_total %llu\n", counters.http_requests);
 	put(out, len, &off,
+	    "# HELP ws_accept_calls_ended_total Calls ended, by how (handler_failed: its exit status is in ws_accept_handler_exits_total).\n"
+	    "# TYPE ws_accept_calls_ended_total counter\n");
+	for (r = 0; r < END_NREASONS; r++)
+		put(out, len, &off, "ws_accept_calls_ended_total{reason=\"%s\"} "
+		    "%llu\n", end_name[r], counters.ended[r]);
+	put(out, len, &off,
+	    "# HELP ws_accept_metrics_lines_refused_total METRICS_FD lines refused, by reason.\n"
+	    "# TYPE ws_accept_metrics_lines_refused_total counter\n"
+	    "ws_accept_metrics_lines_refused_total{reason=\"malformed\"} %llu\n"
+	    "ws_accept_metrics_lines_refused_total{reason=\"series_cap\"} %llu\n",
+	    intake_refused[0], intake_refused[1]);
+	put(out, len, &off,
+	    "# HELP ingest_build_info The version of this build.\n"
+	    "# TYPE ingest_build_info gauge\n"
+	    "ingest_build_info{version=\"%s\"} 1\n", ingest_version);
+	put(out, len, &off,
 	    "# HELP ws_accept_uptime_seconds Seconds since start.\n"
 	    "# TYPE ws_accept_uptime_seconds gauge\n"
 	    "ws_accept_uptime_seconds %.0f\n", mono_s() - counters.start);
+	intake_render(out, len, &off);
 	return off;
 }

@@ -17,6 +17,13 @@ enum conn_result {
 
 #define AUTH_REASONS_MAX 32
 
+/* How a call ended, the `reason` label of ws_accept_calls_ended_total. */
+enum end_reason {
+	END_NORMAL, END_HANDLER_FAILED, END_CALLER_DROPPED, END_IDLE,
+	END_MAX_DURATION, END_MESSAGE_TOO_BIG, END_BINARY_REFUSED,
+	END_SHUTDOWN, END_SERVER_ERROR, END_NREASONS
+};
+
 struct counters {
 	double start;			/* seconds since the epoch */
 	/* by the protocol label (protocol.h) and the result */
@@ -28,7 +35,8 @@ struct counters {
 	unsigned long long exits[256];	/* handler exit statuses, 128+n signals */
 	unsigned long long closes_oversize, closes_idle, closes_maxcall;
 	unsigned long long http_requests;
-	unsigned long long lines_dropped;	/* handler lines past max_msg */
+	unsigned long long lines_dropped;
+	unsigned long long ended[END_NREASONS];	/* handler lines past max_msg */
 	unsigned long long http_refused;	/* a bad request head (listen.c) */
 	char auth_reason[AUTH_REASONS_MAX][48];
 	unsigned long long auth_fail[AUTH_REASONS_MAX];

@@ -332,6 +332,20 @@ line_out(struct call *c, const unsigned char *s, size_t n)
 	queue_text(c, s, n);
 }
 
+/*
+ * The line being read is longer than max_msg.  Never split: each piece
+ * would be an invalid message (half a JSON object).  It is dropped whole.
+ */
+static void
+line_too_long(struct call *c)
+{
+	warnx_("call=%s handler line longer than %ld bytes "
+	    "(max-message-bytes): dropped", c->id, srv.cfg.max_msg);
+	c->lines_dropped++;
+	counters.lines_dropped++;
+	c->line.len = 0;
+}
+
 int
 call_stdout_readable(struct call *c)
 {
@@ -358,7 +372,11 @@ call_stdout_readable(struct call *c)
 		while ((nl = memchr(s, '\n', n)) != NULL) {
 			size_t k = (size_t)(nl - s);
 
-			if (c->line_dropping) {
+			if (!c->line_dropping &&
+			    (long)(c->line.len + k) > srv.cfg.max_msg) {
+				line_too_long(c);
+				c->line_dropping = 0;
+			} else if (c->line_dropping) {
 				/* The end of a line too long to send: gone. */
 				c->line_dropping = 0;
 			} else if (c->line.len) {
@@ -375,16 +393,7 @@ call_stdout_readable(struct call *c)
 		if (n && !c->line_dropping && buf_append(&c->line, s, n) < 0)
 			return -1;
 		if (!c->line_dropping && (long)c->line.len > srv.cfg.max_msg) {
-			/*
-			 * Never split: each piece would be an invalid message
-			 * (half a JSON object).  The line is dropped whole.
-			 */
-			warnx_("call=%s handler line longer than %ld bytes "
-			    "(max-message-bytes): dropped", c->id,
-			    srv.cfg.max_msg);
-			c->lines_dropped++;
-			counters.lines_dropped++;
-			c->line.len = 0;
+			line_too_long(c);
 			c->line_dropping = 1;
 		}
 		if (c->out_paused)

@@ -17,6 +17,7 @@
 #include "logsafe.h"
 #include "msg.h"
 #include "server.h"
+#include "intake.h"
 #include "io.h"
 #include "spawn.h"
 
@@ -57,6 +58,7 @@ handler_env(struct call *c, char **env, size_t max)
 		ADD("JWT_CLAIMS=%s", h->auth.claims);
 	else
 		ADD("JWT_CLAIMS");
+	ADD("METRICS_FD=%d", INTAKE_FD);
 	/* Handlers never need the server's secrets. */
 	ADD("JWT_SECRET");
 	ADD("EXOTEL_BASIC_AUTH");
@@ -97,7 +99,7 @@ handler_start(struct call *c, struct lws *ws)
 {
 	struct spawn sp;
 	char *env[24], *e, p1[128], p2[128];
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, i;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, mfd = -1, i;
 	pid_t pid;
 
 	c->ws = ws;
@@ -128,6 +130,13 @@ handler_start(struct call *c, struct lws *ws)
 	sp.fds[1].from = out[1];
 	sp.fds[1].to = 1;
 	sp.nfds = 2;
+	/* METRICS_FD (lib/metrics.h); a call runs without it if need be. */
+	if ((mfd = mfeed_open(c)) >= 0) {
+		sp.fds[2].from = mfd;
+		sp.fds[2].to = INTAKE_FD;
+		sp.nfds = 3;
+	} else
+		warn_sys("call=%s no METRICS_FD pipe", c->id);
 	sp.setenv = env;
 	sp.new_pgrp = 1;
 	pid = spawn_child(&sp);
@@ -163,6 +172,8 @@ handler_start(struct call *c, struct lws *ws)
 	}
 	debug("call=%s handler pid=%d", c->id, (int)pid);
 out:
+	if (mfd >= 0)
+		close(mfd);
 	for (i = 0; i < 2; i++) {
 		if (in[i] >= 0)
 			close(in[i]);

@@ -106,7 +106,7 @@ health(struct lws *wsi)
 static int
 prometheus(struct lws *wsi)
 {
-	size_t cap = 64 * 1024, n;
+	size_t cap = 512 * 1024, n;	/* room for INTAKE_SERIES_MAX series */
 	char *body;
 	int r;
 

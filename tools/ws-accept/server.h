@@ -49,6 +49,7 @@ extern struct server srv;
 #define LWSPROTO_SIGNAL "ws-accept-signal"
 #define LWSPROTO_LISTEN "ws-accept-listen"
 #define LWSPROTO_PREHEAD "ws-accept-prehead"
+#define LWSPROTO_METRICS "ws-accept-metrics"
 /* The one protocol of the callers' vhost. */
 #define LWSPROTO_PUBLIC "ws-accept"
 
