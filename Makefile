@@ -90,7 +90,13 @@ FUZZ_SAN = address,undefined
 FUZZ_CFLAGS = -g -O1 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
 FUZZ_SRC_cidr = tools/ws-accept/cidr.c
-FUZZ_LIBS_cidr =
+FUZZ_SRC_httphead = tools/ws-accept/httphead.c
+FUZZ_SRC_jwt = tools/ws-accept/jwt.c
+FUZZ_LIBS_jwt = -ljq -lcrypto -lm
+FUZZ_SRC_basic = tools/ws-accept/basic.c tools/ws-accept/cidr.c
+FUZZ_LIBS_basic = -lcrypto
+FUZZ_SRC_intake = tools/ws-accept/intake.c
+FUZZ_LIBS_intake = -lm
 
 FUZZ_LIB = fuzz/obj/libingest.a
 
@@ -116,6 +122,7 @@ fuzz: fuzz-build
 		mkdir -p fuzz/work/$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 		fuzz/bin/$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		    -artifact_prefix=fuzz/work/$$n- \
 		    -print_final_stats=1 fuzz/work/$$n fuzz/corpus/$$n \
 		    2>fuzz/work/$$n.log || { tail -40 fuzz/work/$$n.log; exit 1; }; \
 		grep -E '^stat::number_of_executed_units' fuzz/work/$$n.log; \

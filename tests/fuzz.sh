@@ -14,7 +14,7 @@ for f in $names; do
 	[ -d "$TOP/fuzz/corpus/$f" ] && [ -n "$(ls "$TOP/fuzz/corpus/$f")" ]
 	expect "$f: has a seed corpus" 0 "$?"
 	mkdir -p "$T/$f"
-	"$TOP/fuzz/bin/$f" -max_total_time="$each" -timeout=10 \
+	"$TOP/fuzz/bin/$f" -max_total_time="$each" -timeout=10 -artifact_prefix="$T/$f-" \
 	    "$T/$f" "$TOP/fuzz/corpus/$f" >"$T/$f.log" 2>&1
 	rc=$?
 	expect "$f: $each s of fuzzing without a crash" 0 "$rc"

@@ -31,6 +31,7 @@
 #include "basic.h"
 #include "cidr.h"
 #include "jwt.h"
+#include "jsonvalid.h"
 #include "jwt-sign.h"
 
 #define NOW 1700000000LL	/* the tests' fixed clock */
@@ -150,6 +151,35 @@ cidr_cases(void)
 	check("cidr list names the bad entry",
 	    cidr_list_parse("10.0.0.0/8, 10.0.0.300", &l, 1, err,
 	    sizeof err) < 0 && strcmp(err, "bad entry '10.0.0.300'") == 0, err);
+}
+
+/* --- the JSON syntax check before libjq (lib/jsonvalid.h) --------------- */
+
+static void
+json_valid_cases(void)
+{
+	static const char *const good[] = {
+		"{}", " {\"alg\":\"HS256\",\"typ\":\"JWT\"} ", "[1,-2.5e+3,true,false,null]",
+		"{\"a\":{\"b\":[{}]}}", "\"\\u00e9\\n\"", "0", NULL
+	};
+	static const char *const bad[] = {
+		"{\"alg\"x\"}", "{\"a\":}", "{\"a\" 1}", "[1,]", "{,}", "01", "1.", "-",
+		"\"\\x\"", "{\"a\":1}}", "tru", "[\"\x01\"]", "", "{\"a\":1,}", NULL
+	};
+	char deep[300];
+	int i;
+
+	for (i = 0; good[i]; i++)
+		check("json_valid accepts", json_valid(good[i], strlen(good[i]),
+		    64) == 1, good[i]);
+	for (i = 0; bad[i]; i++)
+		check("json_valid refuses", json_valid(bad[i], strlen(bad[i]),
+		    64) == 0, bad[i]);
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	check("json_valid refuses nesting past its bound",
+	    json_valid(deep, 200, 64) == 0 && json_valid(deep, 200, 128) == 1,
+	    "100 deep");
 }
 
 /* --- configuration ----------------------------------------------------- */
@@ -470,12 +500,18 @@ exotel_cases(void)
 	auth_config_free(c);
 
 	c = config((const char *[]){ "SUPPORT_EXOTEL=1",
-	    "EXOTEL_BASIC_AUTH=key1:tok1, key2:tok:with:colons", NULL });
+	    "EXOTEL_BASIC_AUTH=key1:tok1, key2:tok:with:colons:, "
+	    "key3:tok3:tenant-3", NULL });
 	expect("Basic good", decide(c, basic("key1:tok1"), "192.0.2.1"),
 	    "0 exotel basic key1");
 	expect("Basic good, second pair, colons in token",
 	    decide(c, basic("key2:tok:with:colons"), "192.0.2.1"),
 	    "0 exotel basic key2");
+	expect("Basic bound to a tenant: the pair without it",
+	    decide(c, basic("key3:tok3"), "192.0.2.1"), "0 exotel basic key3");
+	expect("Basic bound to a tenant: the tenant is no part of the token",
+	    decide(c, basic("key3:tok3:tenant-3"), "192.0.2.1"),
+	    "401 basic bad credentials");
 	expect("Basic scheme is case-blind", decide(c, "bASIC   a2V5MTp0b2sx",
 	    "192.0.2.1"), "0 exotel basic key1");
 	expect("Basic bad token", decide(c, basic("key1:tok2"), "192.0.2.1"),
@@ -1190,6 +1226,7 @@ main(int argc, char **argv)
 	ec = private_key("ec.pem");
 	ec2 = private_key("ec2.pem");
 	cidr_cases();
+	json_valid_cases();
 	config_cases();
 	exotel_cases();
 	proxy_cases();

@@ -97,7 +97,8 @@ intake_line(const char *line, size_t n)
 		i++;
 	nl = i;
 	/* ws-accept's own families are not the pipelines' to add to. */
-	if (nl == 0 || nl >= sizeof key / 2 || !strncmp(line, "ws_accept_", 10) ||
+	if (nl == 0 || nl >= sizeof key / 2 ||
+	    (nl >= 10 && !memcmp(line, "ws_accept_", 10)) ||
 	    (nl == 17 && !memcmp(line, "ingest_build_info", 17)))
 		goto bad;
 	if (i < n && line[i] == '{' && (ll = labels_len(line + i, n - i)) == 0)

@@ -24,6 +24,7 @@
 
 #include "base64.h"
 #include "jsonget.h"
+#include "jsonvalid.h"
 #include "jwt.h"
 
 static const char *const status_text[] = {
@@ -139,6 +140,9 @@ json_object(const unsigned char *buf, size_t len)
 	jv v;
 
 	if (memchr(buf, '\0', len) != NULL)	/* jq would stop there */
+		return jv_invalid();
+	/* libjq 1.6 leaks on some syntax errors (jsonvalid.h): check first. */
+	if (!json_valid((const char *)buf, len, 64))
 		return jv_invalid();
 	v = jv_parse_sized((const char *)buf, (int)len);
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
