@@ -126,8 +126,9 @@ expect ".env.example's defaults, all uncommented, are accepted" 0 "$rc"
 # context (set by ws-accept or exotel-decode), what bin/ingest itself hands
 # ws-accept, and the replay client's own variables are not service settings.
 percall='CALL_ID INTERACTION_ID TENANT_ID SAMPLE_RATE RESAMPLE_RATE PUB_SAMPLE_RATE
-WS_ACCEPT_ANNOUNCE EXOTEL_REPLAY_BASIC_AUTH EXOTEL_REPLAY_CA_FILE EXOTEL_REPLAY_TOKEN'
-read_by_tools=$(grep -hoE '(env_get|env_int|env_flag|getenv)\("[A-Z][A-Z0-9_]*"|(word|setting)\([^;]*"[A-Z][A-Z0-9_]+"' \
+WS_ACCEPT_ANNOUNCE EXOTEL_REPLAY_BASIC_AUTH EXOTEL_REPLAY_CA_FILE EXOTEL_REPLAY_TOKEN
+METRICS_FD'
+read_by_tools=$(grep -hoE '(env_get|env_int|env_flag|getenv)\("[A-Z][A-Z0-9_]*"|(word|setting(_[a-z]+)?)\([^;]*"[A-Z][A-Z0-9_]+"' \
     "$TOP"/tools/*/*.c "$TOP"/lib/*.c | grep -oE '"[A-Z][A-Z0-9_]+"' | tr -d '"' | sort -u)
 documented=$(sed -n 's/^#\([A-Z_][A-Z0-9_]*\)=.*/\1/p' "$TOP/.env.example" | sort -u)
 missing=$(for v in $read_by_tools; do

@@ -239,3 +239,14 @@ expect "Basic: PROTOCOL=exotel" "text: exotel" "$(sed -n 2p <<<"$out")"
 run ws /v1/ingest <<<$'r 1\nw'
 expect "no header (allow-list): PROTOCOL=exotel" "text: exotel" "$(sed -n 2p <<<"$out")"
 stop_wsa
+
+# ---- TLS through ws-accept's own listener ------------------------------------------
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+    -subj /CN=localhost -days 1 >/dev/null 2>&1
+start_wsa -C "$T/cert.pem" -K "$T/key.pem" -- sh -c 'echo "$PROTOCOL"; cat >/dev/null'
+expect "wss: /health over TLS" ok "$(curl -sk "https://127.0.0.1:$WSA_PORT/health" | jq -r .status)"
+expect "wss: the upgrade is answered over TLS" "HTTP/1.1 101 Switching Protocols" \
+    "$(printf 'GET /v1/ingest HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' |
+	timeout 5 openssl s_client -quiet -connect "127.0.0.1:$WSA_PORT" 2>/dev/null | head -n 1 | tr -d '\r')"
+stop_wsa

@@ -83,10 +83,10 @@ config_load(struct config *cfg, int argc, char **argv)
 	cfg->max_calls = (int)setting_int("-c", o.max_calls, "MAX_CALLS", 1,
 	    100000, 500);
 	/* 0: no cap.  Exotel's media servers are few addresses: see the man page. */
-	cfg->max_per_ip = (int)setting_int(NULL, NULL, "MAX_CALLS_PER_IP", 0,
-	    100000, 0);
-	cfg->max_per_cred = (int)setting_int(NULL, NULL,
-	    "MAX_CALLS_PER_CREDENTIAL", 0, 100000, 0);
+	cfg->max_per_ip = (int)setting_int(NULL, NULL, "MAX_CALLS_PER_IP",
+	    0, 100000, 0);
+	cfg->max_per_cred = (int)setting_int(NULL, NULL, "MAX_CALLS_PER_CREDENTIAL",
+	    0, 100000, 0);
 	/* 256 KiB: a 20 ms Exotel message is ~600 bytes; 2.7 s of 24 kHz PCM16. */
 	cfg->max_msg = setting_int("-m", o.max_msg, "MAX_MESSAGE_BYTES", 1024,
 	    64 << 20, 256 << 10);
@@ -95,13 +95,13 @@ config_load(struct config *cfg, int argc, char **argv)
 	cfg->notify_fd = (int)setting_int("-d", o.notify_fd, NULL, 3, 1 << 20,
 	    -1);
 	/* Exotel gives the handshake 10 seconds. */
-	cfg->handshake_s = (int)setting_int("-t", o.handshake,
-	    "HANDSHAKE_TIMEOUT", 1, 3600, 10);
+	cfg->handshake_s = (int)setting_int("-t", o.handshake, "HANDSHAKE_TIMEOUT",
+	    1, 3600, 10);
 	cfg->idle_s = (int)setting_int("-i", o.idle, "IDLE_TIMEOUT", 0, 86400,
 	    30);
 	/* An Exotel session lasts up to 60 minutes; one more for slack. */
-	cfg->max_call_s = (int)setting_int("-T", o.max_call,
-	    "MAX_CALL_SECONDS", 0, 7 * 86400, 3660);
+	cfg->max_call_s = (int)setting_int("-T", o.max_call, "MAX_CALL_SECONDS",
+	    0, 7 * 86400, 3660);
 	cfg->drain_s = (int)setting_int("-D", o.drain, "DRAIN_TIMEOUT", 0,
 	    86400, 30);
 	cfg->ack_frames = (int)setting_int("-a", o.ack, "ACK_FRAMES", 0,
