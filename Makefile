@@ -88,7 +88,7 @@ tests/bin/%: tests/helpers/%.c $(LIB) $(wildcard tests/helpers/*.h)
 
 # auth-unit links ws-accept's authentication files (everything but main).
 AUTH_SRC = tools/ws-accept/auth.c tools/ws-accept/basic.c \
-	tools/ws-accept/cidr.c tools/ws-accept/jwt.c
+	tools/ws-accept/cidr.c tools/ws-accept/jwt.c tools/ws-accept/protocol.c
 tests/bin/auth-unit: tests/helpers/auth-unit.c tests/helpers/jwt-sign.h \
     $(AUTH_SRC) $(wildcard tools/ws-accept/*.h) $(LIB)
 	@mkdir -p tests/bin
@@ -96,6 +96,56 @@ tests/bin/auth-unit: tests/helpers/auth-unit.c tests/helpers/jwt-sign.h \
 	    $(LIB) -ljq -lssl -lcrypto -lm
 
 helpers: $(HELPERS)
+
+# Fuzz targets (libFuzzer, Debian's clang): fuzz/<name>.c builds
+# fuzz/bin/<name> with ASan and UBSan; fuzz/corpus/<name>/ holds its seeds.
+# FUZZ_SRC_<name> lists the project files it links besides lib/*.c (their
+# directories are on the include path), FUZZ_LIBS_<name> its libraries.
+# One more target is one file, one corpus directory and those two lines.
+# `make fuzz` runs each for FUZZ_SECONDS; new inputs go to fuzz/work/<name>.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = address,undefined
+FUZZ_CFLAGS = -g -O1 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+FUZZ_SRC_cidr = tools/ws-accept/cidr.c
+FUZZ_SRC_httphead = tools/ws-accept/httphead.c
+FUZZ_SRC_jwt = tools/ws-accept/jwt.c
+FUZZ_LIBS_jwt = -ljq -lcrypto -lm
+FUZZ_SRC_basic = tools/ws-accept/basic.c tools/ws-accept/cidr.c
+FUZZ_LIBS_basic = -lcrypto
+FUZZ_SRC_intake = tools/ws-accept/intake.c
+FUZZ_LIBS_intake = -lm
+
+FUZZ_LIB = fuzz/obj/libingest.a
+
+# lib/ again, instrumented (an archive, so a target links what it uses).
+fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p fuzz/obj
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) $(FUZZ_CFLAGS) \
+	    $(CPPFLAGS_INGEST) -c -o $@ $<
+
+$(FUZZ_LIB): $(patsubst lib/%.c,fuzz/obj/%.o,$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+fuzz/bin/%: fuzz/%.c $$(FUZZ_SRC_$$*) $(FUZZ_LIB) $(wildcard lib/*.h)
+	@mkdir -p fuzz/bin
+	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $(FUZZ_CFLAGS) $(CPPFLAGS_INGEST) \
+	    $(addprefix -I,$(sort $(dir $(FUZZ_SRC_$*)))) -o $@ $< \
+	    $(FUZZ_SRC_$*) $(FUZZ_LIB) $(FUZZ_LIBS_$*)
+
+fuzz-build: $(addprefix fuzz/bin/,$(FUZZ_NAMES))
+
+fuzz: fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p fuzz/work/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		fuzz/bin/$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		    -artifact_prefix=fuzz/work/$$n- \
+		    -print_final_stats=1 fuzz/work/$$n fuzz/corpus/$$n \
+		    2>fuzz/work/$$n.log || { tail -40 fuzz/work/$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' fuzz/work/$$n.log; \
+	done
 
 check: all helpers lint
 	@tests/run
@@ -123,7 +173,7 @@ bench: all helpers
 DEB_PACKAGES = gcc make pkg-config libwebsockets-dev libjq-dev jq libhiredis-dev \
 	libsamplerate0-dev libspeexdsp-dev libssl-dev openssl redis-server redis-tools \
 	mandoc sox valgrind s6 runit procps curl bsdextrautils xxd libwebsockets-evlib-ev \
-	haproxy tmux
+	haproxy tmux clang libclang-rt-14-dev prometheus
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -151,6 +201,8 @@ help:
 	@echo 'make            build every tool into bin/'
 	@echo 'make check      build, lint the man pages, run every test (tests/run)'
 	@echo 'make helpers    build the test helpers into tests/bin/ (jwt-mint, ...)'
+	@echo 'make check-sanitize  the whole suite on an ASan/UBSan build'
+	@echo 'make fuzz       run every libFuzzer target for FUZZ_SECONDS (60) each'
 	@echo 'make lint       mandoc -Tlint every man page'
 	@echo 'make bench      print the benchmark tables'
 	@echo 'make deps       install the Debian 12 packages the build and tests need'
@@ -161,5 +213,6 @@ help:
 
 clean:
 	rm -f tools/ingest-env/known.h $(LIB) $(LIB_OBJ) $(addprefix bin/,$(TOOLS)) $(HELPERS)
+	rm -rf fuzz/bin fuzz/obj fuzz/work
 
-.PHONY: all check lint bench deps install uninstall clean helpers help
+.PHONY: all check check-sanitize lint bench deps install uninstall clean helpers help fuzz fuzz-build FORCE

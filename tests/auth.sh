@@ -68,10 +68,16 @@ mint() {
 	ES256)
 		# ECDSA-Sig-Value is SEQUENCE { INTEGER r, INTEGER s }; JOSE
 		# wants both as 32-byte big-endian numbers, concatenated.
-		sig=$(printf %s "$in" | openssl dgst -sha256 -binary -sign "$EC" |
-		    openssl asn1parse -inform DER |
-		    awk -F: '/INTEGER/ { h = $NF; while (length(h) < 64) h = "0" h; printf "%s", h }' |
-		    xxd -r -p | b64url) ;;
+		# ws-accept takes only a low S (s <= n/2): ECDSA signatures are
+		# random, so sign again until S is low.
+		local rs
+		while :; do
+			rs=$(printf %s "$in" | openssl dgst -sha256 -binary -sign "$EC" |
+			    openssl asn1parse -inform DER |
+			    awk -F: '/INTEGER/ { h = $NF; while (length(h) < 64) h = "0" h; printf "%s", h }')
+			[[ ! ${rs:64} > 7FFFFFFF800000007FFFFFFFFFFFFFFFDE737D56D38BCF4279DCE5617E3192A8 ]] && break
+		done
+		sig=$(printf %s "$rs" | xxd -r -p | b64url) ;;
 	none)
 		sig= ;;
 	esac

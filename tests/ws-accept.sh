@@ -11,6 +11,11 @@ mkdir -p "$OUT"
 export OUT
 
 ws() { wsclient 127.0.0.1 "$WSA_PORT" "$@"; }
+# A native caller (Bearer JWT): the protocol that takes binary frames.
+# Exotel's is text only (binary: close 1003, ws-accept-trust.sh).
+NSECRET=ws-accept-test-secret
+ntok=$(jwt-mint -s "$NSECRET" "{\"sub\":\"t\",\"exp\":$(($(date +%s) + 3600))}")
+nws() { wsclient -H "Authorization: Bearer $ntok" 127.0.0.1 "$WSA_PORT" "$@"; }
 active() { curl -s "http://127.0.0.1:$WSA_PORT/health" | jq -r .active_calls; }
 metric() { curl -s "http://127.0.0.1:$WSA_PORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 children() { ps -o pid= --ppid "$WSA_PID" | wc -l; }
@@ -48,6 +53,11 @@ synopsis=$(mandoc -Tascii "$TOP/man/ws-accept.1" | col -b |
     sed 's/^ //;s/ $//')
 expect "-h: exit 100" 100 "$rc"
 expect "-h: usage line is the man page SYNOPSIS" "usage: $synopsis" "$err"
+run ws-accept --help
+expect "--help: exit 0, usage first" "0 usage: $synopsis" "$rc $(echo "$out" | head -1)"
+expect_match "--help: the options, one a line" "-i idle-seconds .*IDLE_TIMEOUT" "$out"
+run ws-accept --version
+expect_match "--version" "^0 ws-accept [^ ]+$" "$rc $out"
 run ws-accept -p 1
 expect "no handler: usage" "100" "$rc"
 PORT=http run ws-accept -- cat
@@ -61,9 +71,9 @@ expect "certificate without key: exit 100" "100 ws-accept: fatal: TLS needs both
 PUBLIC_URL=http://x run ws-accept -- cat
 expect "PUBLIC_URL not ws:// or wss://: exit 100" 100 "$rc"
 p=$(freeport)
-PORT=$p SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS=10.0.0.0/8 JWT_SECRET=0123456789abcdef0123456789abcdef run ws-accept -n -- cat
+PORT=$p SUPPORT_EXOTEL=true EXOTEL_ALLOW_IPS=10.0.0.0/8 JWT_SECRET=0123456789abcdef0123456789abcdef JWT_AUDIENCE=ingest run ws-accept -n -- cat
 expect "-n: the start line, nothing listening, exit 0" \
-    "0|ws-accept: info: configuration ok host=0.0.0.0 port=$p path=/v1/ingest tls=off max_calls=500 exotel=on allow_ips=1 basic_pairs=0 jwt=HS256 leeway=30 audience=any issuer=any trusted_proxies=0|refused" \
+    "0|ws-accept: info: configuration ok host=0.0.0.0 port=$p path=/v1/ingest tls=off max_calls=500 exotel=on allow_ips=1 basic_pairs=0 jwt=HS256 leeway=30 audience=checked issuer=any trusted_proxies=0|refused" \
     "$rc|$err|$(curl -s -o /dev/null "http://127.0.0.1:$p/health" && echo open || echo refused)"
 WS_ACCEPT_ANNOUNCE=$'redis=unix:///r.sock audio=a:{x}\nfake: line' run ws-accept -n -- cat
 expect_match "WS_ACCEPT_ANNOUNCE ends the start line, on one line" \
@@ -109,9 +119,9 @@ stop_wsa
 
 # ---- exact bytes to the handler, back-pressure ---------------------------
 
-start_wsa -- sh -c 'sleep 0.5; cat > "$OUT/$CALL_ID"'
+JWT_SECRET=$NSECRET start_wsa -- sh -c 'sleep 0.5; cat > "$OUT/$CALL_ID"'
 head -c 1000 /dev/urandom >"$T/small.bin"
-run ws /v1/ingest <<EOF
+run nws /v1/ingest <<EOF
 t a text
 b $T/small.bin
 T 4 fragmented text
@@ -130,7 +140,7 @@ fi
 rm -f "$OUT"/*
 head -c 4000000 /dev/urandom >"$T/big.bin"
 stalls0=$(metric ws_accept_backpressure_stalls_total)
-run ws /v1/ingest <<EOF
+run nws /v1/ingest <<EOF
 B 16000 $T/big.bin
 c 1000
 EOF
@@ -185,12 +195,12 @@ stop_wsa
 
 # ---- limits ---------------------------------------------------------------
 
-start_wsa -c 1 -m 1024 -i 1 -- sh -c 'echo ready; cat > /dev/null'
-run ws /v1/ingest <<<$'r 1\nz 1025\nw'
+JWT_SECRET=$NSECRET start_wsa -c 1 -m 1024 -i 1 -- sh -c 'echo ready; cat > /dev/null'
+run nws /v1/ingest <<<$'r 1\nz 1025\nw'
 expect "message over -m: close 1009" "close: 1009 message too big" "$(tail -n 1 <<<"$out")"
 run ws /v1/ingest <<<$'r 1\nT 100 '"$(head -c 1100 /dev/zero | tr '\0' x)"$'\nw'
 expect "fragmented message over -m: close 1009" "close: 1009 message too big" "$(tail -n 1 <<<"$out")"
-run ws /v1/ingest <<<$'r 1\nz 1024\nw'
+run nws /v1/ingest <<<$'r 1\nz 1024\nw'
 expect "no message for -i seconds: close 1008" "close: 1008 idle timeout" "$(tail -n 1 <<<"$out")"
 mkfifo "$T/hold"
 ws /v1/ingest <"$T/hold" >"$T/held.out" &

@@ -31,6 +31,7 @@
 #include "basic.h"
 #include "cidr.h"
 #include "jwt.h"
+#include "jsonvalid.h"
 #include "jwt-sign.h"
 
 #define NOW 1700000000LL	/* the tests' fixed clock */
@@ -89,7 +90,7 @@ list_match(const char *list, const char *addr)
 	char err[128];
 	long i;
 
-	if (cidr_list_parse(list, &l, err, sizeof err) < 0)
+	if (cidr_list_parse(list, &l, 1, err, sizeof err) < 0)
 		return -2;
 	i = cidr_list_match(&l, peer(addr));
 	cidr_list_free(&l);
@@ -148,8 +149,37 @@ cidr_cases(void)
 	check("cidr list skips empty items", list_match(" ,10.0.0.1,, ",
 	    "10.0.0.1") == 0, NULL);
 	check("cidr list names the bad entry",
-	    cidr_list_parse("10.0.0.0/8, 10.0.0.300", &l, err,
+	    cidr_list_parse("10.0.0.0/8, 10.0.0.300", &l, 1, err,
 	    sizeof err) < 0 && strcmp(err, "bad entry '10.0.0.300'") == 0, err);
+}
+
+/* --- the JSON syntax check before libjq (lib/jsonvalid.h) --------------- */
+
+static void
+json_valid_cases(void)
+{
+	static const char *const good[] = {
+		"{}", " {\"alg\":\"HS256\",\"typ\":\"JWT\"} ", "[1,-2.5e+3,true,false,null]",
+		"{\"a\":{\"b\":[{}]}}", "\"\\u00e9\\n\"", "0", NULL
+	};
+	static const char *const bad[] = {
+		"{\"alg\"x\"}", "{\"a\":}", "{\"a\" 1}", "[1,]", "{,}", "01", "1.", "-",
+		"\"\\x\"", "{\"a\":1}}", "tru", "[\"\x01\"]", "", "{\"a\":1,}", NULL
+	};
+	char deep[300];
+	int i;
+
+	for (i = 0; good[i]; i++)
+		check("json_valid accepts", json_valid(good[i], strlen(good[i]),
+		    64) == 1, good[i]);
+	for (i = 0; bad[i]; i++)
+		check("json_valid refuses", json_valid(bad[i], strlen(bad[i]),
+		    64) == 0, bad[i]);
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	check("json_valid refuses nesting past its bound",
+	    json_valid(deep, 200, 64) == 0 && json_valid(deep, 200, 128) == 1,
+	    "100 deep");
 }
 
 /* --- configuration ----------------------------------------------------- */
@@ -157,7 +187,7 @@ cidr_cases(void)
 static const char *const vars[] = {
 	"SUPPORT_EXOTEL", "EXOTEL_ALLOW_IPS", "EXOTEL_BASIC_AUTH",
 	"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_LEEWAY", "JWT_AUDIENCE",
-	"JWT_ISSUER", "TRUSTED_PROXIES", NULL
+	"JWT_ISSUER", "TRUSTED_PROXIES", "JWT_MAX_LIFETIME", NULL
 };
 
 /* Set the environment from "NAME=value" strings, everything else unset. */
@@ -363,8 +393,18 @@ config_cases(void)
 	auth_config_free(c);
 	c = config((const char *[]){ "JWT_SECRET=0123456789abcdef"
 	    "0123456789abcdef", NULL });
+	check("config warns when no JWT audience is configured", c &&
+	    auth_config_warning(c, line, sizeof line) && strstr(line,
+	    "JWT_AUDIENCE is not set") != NULL, line);
+	auth_config_free(c);
+	c = config((const char *[]){ "JWT_SECRET=0123456789abcdef"
+	    "0123456789abcdef", "JWT_AUDIENCE=ingest", NULL });
 	check("config no warning when sound", c &&
 	    auth_config_warning(c, line, sizeof line) == 0, line);
+	auth_config_free(c);
+	c = config((const char *[]){ "JWT_SECRET=0123456789abcdef"
+	    "0123456789abcdef", "JWT_MAX_LIFETIME=-1", NULL });
+	check("config: bad JWT_MAX_LIFETIME refused", c == NULL, "");
 	auth_config_free(c);
 }
 
@@ -386,8 +426,7 @@ decide(const struct auth_config *c, const char *authz, const char *addr)
 	    sizeof why);
 	if (st == 0)
 		snprintf(out, sizeof out, "0 %s %s %s",
-		    res.protocol == PROTO_EXOTEL ? "exotel" :
-		    res.protocol == PROTO_NATIVE ? "native" : "?",
+		    protocol_name(res.protocol),
 		    res.method, res.principal);
 	else
 		snprintf(out, sizeof out, "%d %s", st, why);
@@ -461,12 +500,18 @@ exotel_cases(void)
 	auth_config_free(c);
 
 	c = config((const char *[]){ "SUPPORT_EXOTEL=1",
-	    "EXOTEL_BASIC_AUTH=key1:tok1, key2:tok:with:colons", NULL });
+	    "EXOTEL_BASIC_AUTH=key1:tok1, key2:tok:with:colons:, "
+	    "key3:tok3:tenant-3", NULL });
 	expect("Basic good", decide(c, basic("key1:tok1"), "192.0.2.1"),
 	    "0 exotel basic key1");
 	expect("Basic good, second pair, colons in token",
 	    decide(c, basic("key2:tok:with:colons"), "192.0.2.1"),
 	    "0 exotel basic key2");
+	expect("Basic bound to a tenant: the pair without it",
+	    decide(c, basic("key3:tok3"), "192.0.2.1"), "0 exotel basic key3");
+	expect("Basic bound to a tenant: the tenant is no part of the token",
+	    decide(c, basic("key3:tok3:tenant-3"), "192.0.2.1"),
+	    "401 basic bad credentials");
 	expect("Basic scheme is case-blind", decide(c, "bASIC   a2V5MTp0b2sx",
 	    "192.0.2.1"), "0 exotel basic key1");
 	expect("Basic bad token", decide(c, basic("key1:tok2"), "192.0.2.1"),
@@ -774,8 +819,25 @@ jwt_hs256_cases(void)
 	    "401 jwt bad signature");
 	strcpy(tok, bearer("HS256", NULL, P_GOOD));
 	tok[strlen(tok) - 1] = '\0';
+	expect("jwt exp of 1e300 refused (JWT_MAX_LIFETIME)", decide(c,
+	    bearer("HS256", NULL, "{\"sub\":\"a\",\"exp\":1e300}"),
+	    "192.0.2.1"), "401 jwt exp too far ahead");
+	expect("jwt exp two days ahead refused (default horizon one day)",
+	    decide(c, bearer("HS256", NULL, "{\"sub\":\"a\",\"exp\":1700172800}"),
+	    "192.0.2.1"), "401 jwt exp too far ahead");
+	expect("jwt exp within the horizon accepted", decide(c,
+	    bearer("HS256", NULL, "{\"sub\":\"a\",\"exp\":1700086400}"),
+	    "192.0.2.1"), "0 native jwt a");
+	/* The same bytes, last character with its unused bits set. */
+	strcpy(tok, bearer("HS256", NULL, P_GOOD));
+	tok[strlen(tok) - 1] = tok[strlen(tok) - 1] == 'A' ? 'B' :
+	    tok[strlen(tok) - 1] == 'Q' ? 'R' : tok[strlen(tok) - 1] == 'g' ?
+	    'h' : tok[strlen(tok) - 1] == 'w' ? 'x' : '?';
+	expect("jwt non-canonical base64url signature refused",
+	    decide(c, tok, "192.0.2.1"), "401 jwt malformed");
+	/* 43 characters less one: not a whole number of bytes. */
 	expect("jwt truncated signature", decide(c, tok, "192.0.2.1"),
-	    "401 jwt bad signature");
+	    "401 jwt malformed");
 	strcpy(tok, bearer("HS256", NULL, P_GOOD));
 	*strrchr(tok, '.') = '\0';
 	expect("jwt two segments", decide(c, tok, "192.0.2.1"),
@@ -874,6 +936,12 @@ jwt_pkey_cases(void)
 	expect("jwt ES256 valid, aud and iss", decide(c, bearer("ES256", NULL,
 	    "{\"sub\":\"s\",\"aud\":\"ingest\",\"iss\":\"https://auth.example\","
 	    "\"exp\":1700000300}"), "192.0.2.1"), "0 native jwt s");
+	jwt_sign_high_s = 1;
+	expect("jwt ES256 high-S twin of a valid signature refused",
+	    decide(c, bearer("ES256", NULL, "{\"sub\":\"s\",\"aud\":\"ingest\","
+	    "\"iss\":\"https://auth.example\",\"exp\":1700000300}"),
+	    "192.0.2.1"), "401 jwt bad signature");
+	jwt_sign_high_s = 0;
 	expect("jwt aud array", decide(c, bearer("ES256", NULL,
 	    "{\"aud\":[\"x\",\"ingest\"],\"iss\":\"https://auth.example\","
 	    "\"exp\":1700000300}"), "192.0.2.1"), "0 native jwt ");
@@ -1122,8 +1190,8 @@ one(int argc, char **argv)
 	st = auth_check(c, argc > 3 ? argv[3] : NULL, peer(argv[2]), &r, w,
 	    sizeof w);
 	if (st == 0)
-		printf("0 %s %s %s %s %s\n", r.protocol == PROTO_EXOTEL ?
-		    "exotel" : "native", r.method, r.principal, r.tenant,
+		printf("0 %s %s %s %s %s\n", protocol_name(r.protocol),
+		    r.method, r.principal, r.tenant,
 		    r.claims);
 	else
 		printf("%d %s\n", st, w);
@@ -1158,6 +1226,7 @@ main(int argc, char **argv)
 	ec = private_key("ec.pem");
 	ec2 = private_key("ec2.pem");
 	cidr_cases();
+	json_valid_cases();
 	config_cases();
 	exotel_cases();
 	proxy_cases();

@@ -40,6 +40,32 @@ b64url(const void *in, size_t n)
 }
 
 /*
+ * ES256 signatures come out with a low S (s <= n/2, what ws-accept
+ * requires); set this to get the high-S twin of each instead (s' = n - s,
+ * as valid to OpenSSL, refused by ws-accept).
+ */
+static int jwt_sign_high_s;
+
+/* s, or n - s, so that it is low (or high, jwt_sign_high_s); P-256's n. */
+static int
+es256_s(const BIGNUM *s, unsigned char out[32])
+{
+	BIGNUM *n = NULL, *half = BN_new(), *t = BN_new();
+	int r = -1, high;
+
+	if (half && t && BN_hex2bn(&n, "FFFFFFFF00000000FFFFFFFFFFFFFFFF"
+	    "BCE6FAADA7179E84F3B9CAC2FC632551") && BN_rshift1(half, n)) {
+		high = BN_cmp(s, half) > 0;
+		if (high != jwt_sign_high_s ? BN_sub(t, n, s) : BN_copy(t, s) != NULL)
+			r = BN_bn2binpad(t, out, 32) == 32 ? 0 : -1;
+	}
+	BN_free(n);
+	BN_free(half);
+	BN_free(t);
+	return r;
+}
+
+/*
  * Sign input (n bytes) for how: "HS256" (HMAC-SHA256 with secret),
  * "RS256"/"ES256" (with the private key pkey; ES256 as JOSE r||s),
  * anything else: empty signature.  Returns a malloc'd signature with its
@@ -91,7 +117,7 @@ jwt_sign_bytes(const char *how, const char *input, size_t n,
 	sig = malloc(64);
 	if (es == NULL || sig == NULL ||
 	    BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32) != 32 ||
-	    BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32) != 32) {
+	    es256_s(ECDSA_SIG_get0_s(es), sig + 32) < 0) {
 		free(sig);
 		sig = NULL;
 	} else

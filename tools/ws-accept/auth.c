@@ -21,6 +21,13 @@
 
 #define LEEWAY_DEFAULT 30
 #define LEEWAY_MAX 600
+/*
+ * JWT_MAX_LIFETIME: a token whose exp is further ahead than this is
+ * refused (exp 1e300 was accepted: a stolen token would never end).  A
+ * day covers any call and the tokens platforms mint per session.
+ */
+#define LIFETIME_DEFAULT 86400
+#define LIFETIME_MAX (366 * 86400)
 #define HS256_MIN_SECRET 32	/* RFC 7518 3.2: at least the hash size */
 
 struct auth_config {
@@ -61,6 +68,7 @@ static const struct {
 	{ "jwt wrong issuer", "jwt_wrong_issuer" },
 	{ "jwt bad claims", "jwt_bad_claims" },
 	{ "jwt claims too large", "jwt_claims_too_large" },
+	{ "jwt exp too far ahead", "jwt_exp_too_far" },
 };
 
 const char *
@@ -86,7 +94,7 @@ static int
 load_jwt(struct jwt_keys *k, char *err, size_t errlen)
 {
 	const char *v;
-	long long leeway = LEEWAY_DEFAULT;
+	long long leeway = LEEWAY_DEFAULT, lifetime = LIFETIME_DEFAULT;
 
 	if ((v = env_get("JWT_LEEWAY")) != NULL &&
 	    parse_long(v, 0, LEEWAY_MAX, &leeway) < 0) {
@@ -95,6 +103,13 @@ load_jwt(struct jwt_keys *k, char *err, size_t errlen)
 		return -1;
 	}
 	k->leeway = (long)leeway;
+	if ((v = env_get("JWT_MAX_LIFETIME")) != NULL &&
+	    parse_long(v, 0, LIFETIME_MAX, &lifetime) < 0) {
+		snprintf(err, errlen, "JWT_MAX_LIFETIME: want seconds from 0 "
+		    "to %d", LIFETIME_MAX);
+		return -1;
+	}
+	k->max_lifetime = (long)lifetime;
 	if ((v = env_get("JWT_SECRET")) != NULL) {
 		k->secretlen = strlen(v);
 		if ((k->secret = malloc(k->secretlen)) == NULL) {
@@ -123,7 +138,7 @@ load_jwt(struct jwt_keys *k, char *err, size_t errlen)
  */
 static int
 load_list(const char *name, const char *v, struct cidr_list *list,
-    char *err, size_t errlen)
+    int tenants, char *err, size_t errlen)
 {
 	FILE *f;
 	char *text = NULL, *line = NULL, *nt, why[160];
@@ -131,7 +146,7 @@ load_list(const char *name, const char *v, struct cidr_list *list,
 	int r, oom = 0;
 
 	if (v[0] != '@') {
-		if (cidr_list_parse(v, list, why, sizeof why) == 0)
+		if (cidr_list_parse(v, list, tenants, why, sizeof why) == 0)
 			return 0;
 		snprintf(err, errlen, "%s: %s", name, why);
 		return -1;
@@ -162,7 +177,8 @@ load_list(const char *name, const char *v, struct cidr_list *list,
 		free(text);
 		return -1;
 	}
-	r = cidr_list_parse(text ? text : "", list, why, sizeof why);
+	r = cidr_list_parse(text ? text : "", list, tenants,
+	    why, sizeof why);
 	free(text);
 	if (r < 0)
 		snprintf(err, errlen, "%s: %.200s: %s", name, v + 1, why);
@@ -182,7 +198,7 @@ load_exotel(struct auth_config *cfg, char *err, size_t errlen)
 	}
 	if ((v = env_get("EXOTEL_ALLOW_IPS")) != NULL) {
 		cfg->exotel_settings = 1;
-		if (load_list("EXOTEL_ALLOW_IPS", v, &cfg->allow, err,
+		if (load_list("EXOTEL_ALLOW_IPS", v, &cfg->allow, 1, err,
 		    errlen) < 0)
 			return -1;
 	}
@@ -200,8 +216,8 @@ load_proxies(struct auth_config *cfg, char *err, size_t errlen)
 	const char *v;
 
 	if ((v = env_get("TRUSTED_PROXIES")) != NULL)
-		return load_list("TRUSTED_PROXIES", v, &cfg->proxies, err,
-		    errlen);
+		return load_list("TRUSTED_PROXIES", v, &cfg->proxies, 0,
+		    err, errlen);
 	return 0;
 }
 
@@ -278,6 +294,9 @@ auth_config_warning(const struct auth_config *cfg, char *out, size_t len)
 	if (!cfg->jwt.secret && !cfg->jwt.pkey)
 		append(out, len, "neither JWT_SECRET nor JWT_PUBLIC_KEY is "
 		    "set: native (Bearer) clients will be refused");
+	else if (!cfg->jwt.audience)
+		append(out, len, "JWT_AUDIENCE is not set: a token minted for "
+		    "any other service with the same key is accepted");
 	return out[0] != '\0';
 }
 
@@ -345,7 +364,7 @@ refuse(int status, const char *text, char *why, size_t whylen)
 }
 
 static void
-result(struct auth_result *res, enum auth_protocol proto, const char *method,
+result(struct auth_result *res, enum protocol proto, const char *method,
     const char *principal)
 {
 	memset(res, 0, sizeof *res);
@@ -364,7 +383,10 @@ by_address(const struct auth_config *cfg, const struct sockaddr *peer,
 
 	if ((i = cidr_list_match(&cfg->allow, peer)) >= 0) {
 		cidr_format(&cfg->allow.v[i], entry, sizeof entry);
-		result(res, PROTO_EXOTEL, "ip", entry);
+		result(res, PROTOCOL_EXOTEL, "ip", entry);
+		/* An entry bound to a tenant speaks for that tenant only. */
+		snprintf(res->tenant, sizeof res->tenant, "%s",
+		    cfg->allow.tenant[i]);
 		return 0;
 	}
 	if (cfg->creds.n > 0)
@@ -380,22 +402,25 @@ by_basic(const struct auth_config *cfg, const char *cred, size_t n,
     size_t whylen)
 {
 	char key[BASIC_KEY_MAX + 1];
+	size_t entry = 0;
 	int r;
 
 	if (!cfg->exotel)
 		return refuse(403, "exotel disabled", why, whylen);
 	if (cfg->creds.n == 0) {
 		/* Still refuse garbage: "Basic !!!" is not a client to trust. */
-		if (basic_check(&cfg->creds, cred, n, key) < 0)
+		if (basic_check(&cfg->creds, cred, n, key, &entry) < 0)
 			return refuse(401, "malformed authorization", why,
 			    whylen);
 		return by_address(cfg, peer, res, why, whylen);
 	}
-	if ((r = basic_check(&cfg->creds, cred, n, key)) < 0)
+	if ((r = basic_check(&cfg->creds, cred, n, key, &entry)) < 0)
 		return refuse(401, "malformed authorization", why, whylen);
 	if (r == 0)
 		return refuse(401, "basic bad credentials", why, whylen);
-	result(res, PROTO_EXOTEL, "basic", key);
+	result(res, PROTOCOL_EXOTEL, "basic", key);
+	snprintf(res->tenant, sizeof res->tenant, "%s",
+	    cfg->creds.tenant[entry]);
 	return 0;
 }
 
@@ -414,7 +439,7 @@ by_bearer(const struct auth_config *cfg, const char *token, size_t n,
 		return refuse(401, jwt_strerror(st), why, whylen);
 	_Static_assert(sizeof res->claims == sizeof c.json &&
 	    sizeof res->tenant == sizeof c.tenant, "auth_result vs jwt_claims");
-	result(res, PROTO_NATIVE, "jwt", c.sub);
+	result(res, PROTOCOL_NATIVE, "jwt", c.sub);
 	memcpy(res->tenant, c.tenant, sizeof res->tenant);
 	memcpy(res->claims, c.json, sizeof res->claims);
 	return 0;

@@ -36,6 +36,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "protocol.h"
+
 struct auth_config;	/* opaque; owned by the caller of auth_config_new */
 
 /*
@@ -70,11 +72,9 @@ int auth_config_warning(const struct auth_config *cfg, char *out, size_t len);
  */
 const char *auth_challenge(const struct auth_config *cfg);
 
-enum auth_protocol { PROTO_EXOTEL = 1, PROTO_NATIVE = 2 };
-
 /* What a successful check learned; strings are NUL-terminated copies. */
 struct auth_result {
-	enum auth_protocol protocol;
+	enum protocol protocol;	/* PROTOCOL_EXOTEL or PROTOCOL_NATIVE */
 	char method[16];	/* "ip", "basic", "jwt" */
 	char principal[128];	/* allow-list entry, basic key, or JWT sub */
 	char tenant[128];	/* JWT tenant_id / tenant claim, else "" */

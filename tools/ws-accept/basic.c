@@ -47,17 +47,38 @@ pair_ok(const char *p, size_t n)
 	return 1;
 }
 
-/* Add the pair at p (n bytes, trimmed) to bc; -1 on a bad pair or ENOMEM. */
+/*
+ * Add the entry at p (n bytes, trimmed), key:token or key:token:tenant,
+ * to bc; -1 on a bad entry or ENOMEM.
+ */
 static int
 add_pair(struct basic_creds *bc, const char *p, size_t n)
 {
 	unsigned char (*nd)[32];
+	char (*nt)[TENANT_MAX + 1];
+	const char *first = memchr(p, ':', n), *last = NULL, *q;
+	size_t tl = 0;
 
+	for (q = p; q < p + n; q++)
+		if (*q == ':')
+			last = q;
+	if (first != NULL && last != first) {
+		/* key:token:tenant */
+		tl = n - (size_t)(last + 1 - p);
+		if (tl > 0 && !tenant_ok(last + 1, tl))
+			return -1;
+		n = (size_t)(last - p);
+	}
 	if (!pair_ok(p, n))
 		return -1;
 	if ((nd = realloc(bc->digest, (bc->n + 1) * sizeof *nd)) == NULL)
 		return -1;
 	bc->digest = nd;
+	if ((nt = realloc(bc->tenant, (bc->n + 1) * sizeof *nt)) == NULL)
+		return -1;
+	bc->tenant = nt;
+	memcpy(bc->tenant[bc->n], p + n + 1, tl);
+	bc->tenant[bc->n][tl] = '\0';
 	if (!digest(p, n, bc->digest[bc->n]))
 		return -1;
 	bc->n++;
@@ -164,13 +185,15 @@ basic_free(struct basic_creds *bc)
 	if (bc->digest)
 		OPENSSL_cleanse(bc->digest, bc->n * sizeof *bc->digest);
 	free(bc->digest);
+	free(bc->tenant);
 	bc->digest = NULL;
+	bc->tenant = NULL;
 	bc->n = 0;
 }
 
 int
 basic_check(const struct basic_creds *bc, const char *b64, size_t n,
-    char *key)
+    char *key, size_t *entry)
 {
 	char pair[BASE64_DECODED_MAX(4 * BASIC_PAIR_MAX / 3 + 4)];
 	unsigned char d[32];
@@ -191,8 +214,14 @@ basic_check(const struct basic_creds *bc, const char *b64, size_t n,
 		return 0;
 	}
 	/* Every entry, no early exit: the time does not depend on which. */
-	for (i = 0; i < bc->n; i++)
-		match |= (unsigned)(CRYPTO_memcmp(d, bc->digest[i], 32) == 0);
+	*entry = 0;
+	for (i = 0; i < bc->n; i++) {
+		unsigned eq = (unsigned)(CRYPTO_memcmp(d, bc->digest[i], 32) == 0);
+		size_t mask = (size_t)0 - (size_t)eq;
+
+		match |= eq;
+		*entry = (*entry & ~mask) | (i & mask);
+	}
 	memcpy(key, pair, (size_t)(colon - pair));
 	key[colon - pair] = '\0';
 	OPENSSL_cleanse(pair, sizeof pair);

@@ -1,6 +1,7 @@
 /*
  * cidr.c - address allow-lists.  See cidr.h.
  */
+#include <ctype.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -107,13 +108,15 @@ cidr_parse(const char *s, size_t n, struct cidr *out)
 }
 
 int
-cidr_list_parse(const char *s, struct cidr_list *list, char *err,
-    size_t errlen)
+cidr_list_parse(const char *s, struct cidr_list *list, int tenants,
+    char *err, size_t errlen)
 {
-	const char *p, *end;
+	const char *p, *end, *eq;
 	struct cidr *v = NULL, *nv;
-	size_t n = 0, cap = 0, len;
+	char (*t)[TENANT_MAX + 1] = NULL, (*nt)[TENANT_MAX + 1];
+	size_t n = 0, cap = 0, len, alen;
 
+	memset(list, 0, sizeof *list);
 	for (p = s; *p; p = *end ? end + 1 : end) {
 		end = strchr(p, ',');
 		if (end == NULL)
@@ -127,31 +130,74 @@ cidr_list_parse(const char *s, struct cidr_list *list, char *err,
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
-			if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
+			nv = realloc(v, cap * sizeof *v);
+			if (nv != NULL)
+				v = nv;
+			nt = realloc(t, cap * sizeof *t);
+			if (nt != NULL)
+				t = nt;
+			if (nv == NULL || nt == NULL) {
 				snprintf(err, errlen, "out of memory");
-				free(v);
-				return -1;
+				goto fail;
 			}
-			v = nv;
 		}
-		if (cidr_parse(p, len, &v[n]) < 0) {
+		t[n][0] = '\0';
+		alen = len;
+		if ((eq = memchr(p, '=', len)) != NULL) {
+			const char *tn = eq + 1;
+			size_t tl = len - (size_t)(tn - p);
+
+			alen = (size_t)(eq - p);
+			while (tl > 0 && blank(*tn))
+				tn++, tl--;
+			if (!tenants || !tenant_ok(tn, tl)) {
+				snprintf(err, errlen, "bad entry '%.*s'%s",
+				    (int)(len > 64 ? 64 : len), p, tenants ?
+				    " (tenant: 1-127 of A-Z a-z 0-9 . _ -)" :
+				    " (no tenant here)");
+				goto fail;
+			}
+			memcpy(t[n], tn, tl);
+			t[n][tl] = '\0';
+		}
+		if (cidr_parse(p, alen, &v[n]) < 0) {
 			snprintf(err, errlen, "bad entry '%.*s'",
 			    (int)(len > 64 ? 64 : len), p);
-			free(v);
-			return -1;
+			goto fail;
 		}
 		n++;
 	}
 	list->v = v;
+	list->tenant = t;
 	list->n = n;
 	return 0;
+fail:
+	free(v);
+	free(t);
+	return -1;
+}
+
+int
+tenant_ok(const char *t, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > TENANT_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)t[i]) && t[i] != '.' &&
+		    t[i] != '_' && t[i] != '-')
+			return 0;
+	return 1;
 }
 
 void
 cidr_list_free(struct cidr_list *list)
 {
 	free(list->v);
+	free(list->tenant);
 	list->v = NULL;
+	list->tenant = NULL;
 	list->n = 0;
 }
 

@@ -19,10 +19,20 @@ struct cidr {
 	int bits;		/* prefix length: 0..32 or 0..128 */
 };
 
+/* Longest tenant an allow-list entry or a Basic pair can be bound to. */
+#define TENANT_MAX 127
+
 struct cidr_list {
 	struct cidr *v;		/* owned by the list; free with cidr_list_free */
+	char (*tenant)[TENANT_MAX + 1];	/* owned; per entry, "" when unbound */
 	size_t n;
 };
+
+/*
+ * Is t (n bytes) a tenant name: 1..TENANT_MAX of [A-Za-z0-9._-]?  (It goes
+ * to handlers as TENANT_ID and into Redis keys.)
+ */
+int tenant_ok(const char *t, size_t n);
 
 /*
  * Parse one entry (s borrowed, n bytes, surrounding blanks ignored).
@@ -33,11 +43,13 @@ int cidr_parse(const char *s, size_t n, struct cidr *out);
 
 /*
  * Parse a comma-separated list (s borrowed; empty items are skipped).
+ * An entry may be bound to a tenant, "10.0.0.0/8=tenantA" (tenant_ok);
+ * with tenants == 0 such an entry is refused (TRUSTED_PROXIES).
  * On success fills *list (caller frees with cidr_list_free) and returns 0;
  * on a bad entry writes "bad entry 'text'" into err and returns -1.
  */
-int cidr_list_parse(const char *s, struct cidr_list *list, char *err,
-    size_t errlen);
+int cidr_list_parse(const char *s, struct cidr_list *list, int tenants,
+    char *err, size_t errlen);
 void cidr_list_free(struct cidr_list *list);
 
 /* Does entry c contain the address sa (borrowed)?  1 or 0. */

@@ -1,6 +1,6 @@
 /*
- * config.h - ws-accept's settings: defaults, then the environment, then
- * the command line (options override the environment).
+ * config.h - ws-accept's settings: an option, else the environment, else
+ * the default (lib/setting.h).
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -20,12 +20,15 @@ struct config {
 	int port;
 	const char *path;	/* the WebSocket path, "/v1/ingest" */
 	int max_calls;
+	int max_per_ip;		/* calls at once from one client address, 0 no cap */
+	int max_per_cred;	/* ... per Basic key or JWT sub, 0 no cap */
 	long max_msg;		/* bytes of one reassembled message */
 	const char *cert, *key;	/* TLS when both are set */
 	int notify_fd;		/* -1: none */
 	int handshake_s, idle_s, max_call_s, drain_s;
 	int ack_frames;		/* native: ack every N binary frames, 0 off */
 	const char *public_url;	/* the dynamic endpoint's answer, or NULL */
+	const char *redis_url;	/* REDIS_URL, watched for /health, or NULL */
 	char *const *argv;	/* the handler: prog args..., borrowed */
 	int check_only;		/* -n: check the configuration, then exit */
 };

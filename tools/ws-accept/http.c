@@ -10,8 +10,9 @@
 #include "buf.h"
 #include "clock.h"
 #include "http.h"
-#include "metrics.h"
+#include "counters.h"
 #include "msg.h"
+#include "redisprobe.h"
 #include "server.h"
 
 #define ENDPOINT "/api/ingest/exotel-endpoint"
@@ -79,30 +80,39 @@ http_error(struct lws *wsi, unsigned status, const char *msg,
 	return json_reply(wsi, status, "error", msg, hname, hvalue);
 }
 
+/*
+ * /health: 200 "ok" only when a call would be taken and could reach
+ * Redis; else 503 with why ("draining", "full", "redis_down"), so a load
+ * balancer stops sending calls to this host.
+ */
 static int
 health(struct lws *wsi)
 {
-	char body[256];
+	enum redis_state rs = redis_state();
+	const char *status = srv.draining ? "draining" :
+	    srv.ncalls >= srv.cfg.max_calls ? "full" :
+	    rs == REDIS_DOWN ? "redis_down" : "ok";
+	char body[320];
 	int n;
 
 	n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"active_calls\":%d,"
-	    "\"max_calls\":%d,\"uptime_seconds\":%.0f}\n",
-	    srv.draining ? "draining" : "ok", srv.ncalls, srv.cfg.max_calls,
-	    mono_s() - metrics.start);
-	return http_reply(wsi, srv.draining ? 503 : 200, "application/json",
-	    NULL, NULL, body, (size_t)n);
+	    "\"max_calls\":%d,\"redis\":\"%s\",\"uptime_seconds\":%.0f}\n",
+	    status, srv.ncalls, srv.cfg.max_calls, rs == REDIS_UP ? "up" :
+	    rs == REDIS_DOWN ? "down" : "unknown", mono_s() - counters.start);
+	return http_reply(wsi, strcmp(status, "ok") ? 503 : 200,
+	    "application/json", NULL, NULL, body, (size_t)n);
 }
 
 static int
 prometheus(struct lws *wsi)
 {
-	size_t cap = 64 * 1024, n;
+	size_t cap = 512 * 1024, n;	/* room for INTAKE_SERIES_MAX series */
 	char *body;
 	int r;
 
 	if ((body = malloc(cap)) == NULL)
 		return http_error(wsi, 500, "out of memory", NULL, NULL);
-	n = metrics_render(body, cap);
+	n = counters_render(body, cap);
 	r = http_reply(wsi, 200, "text/plain; version=0.0.4; charset=utf-8",
 	    NULL, NULL, body, n);
 	free(body);
@@ -123,7 +133,7 @@ http_serve(struct lws *wsi, const char *uri, int post)
 {
 	int r;
 
-	metrics.http_requests++;
+	counters.http_requests++;
 	if (!strcmp(uri, ENDPOINT))
 		r = endpoint(wsi);
 	else if (post && (!strcmp(uri, "/health") || !strcmp(uri, "/metrics")))
@@ -132,7 +142,7 @@ http_serve(struct lws *wsi, const char *uri, int post)
 		r = health(wsi);
 	else if (!strcmp(uri, "/metrics"))
 		r = prometheus(wsi);
-	else if (!strcmp(uri, srv.cfg.path))
+	else if (is_ingest_path(uri))
 		r = http_error(wsi, 426, "WebSocket upgrade required",
 		    "upgrade:", "websocket");
 	else

@@ -24,6 +24,7 @@
 
 #include "base64.h"
 #include "jsonget.h"
+#include "jsonvalid.h"
 #include "jwt.h"
 
 static const char *const status_text[] = {
@@ -42,6 +43,7 @@ static const char *const status_text[] = {
 	[JWT_BAD_ISSUER] = "jwt wrong issuer",
 	[JWT_BAD_CLAIMS] = "jwt bad claims",
 	[JWT_CLAIMS_TOO_LARGE] = "jwt claims too large",
+	[JWT_EXP_TOO_FAR] = "jwt exp too far ahead",
 };
 
 const char *
@@ -59,6 +61,41 @@ static int
 b64url_char(unsigned char c)
 {
 	return isalnum(c) || c == '-' || c == '_';
+}
+
+/* The value of a base64url character (b64url_char is true of it). */
+static int
+b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '-' ? 62 : 63;
+}
+
+/*
+ * Is s (n base64url characters) the one spelling of its bytes: a length
+ * that whole bytes make, and the bits past the last byte zero?  ("...Q"
+ * and "...R" decode alike; only one is canonical.)
+ */
+static int
+b64url_canonical(const char *s, size_t n)
+{
+	int last = b64url_value((unsigned char)s[n - 1]);
+
+	switch (n % 4) {
+	case 1:
+		return 0;
+	case 2:
+		return (last & 0x0f) == 0;
+	case 3:
+		return (last & 0x03) == 0;
+	default:
+		return 1;
+	}
 }
 
 /*
@@ -79,6 +116,8 @@ segment_decode(const char *s, size_t n, size_t *outlen)
 	for (i = 0; i < n; i++)
 		if (!b64url_char((unsigned char)s[i]))
 			return NULL;
+	if (!b64url_canonical(s, n))
+		return NULL;
 	if ((out = malloc(BASE64_DECODED_MAX(n) + 1)) == NULL)
 		return NULL;
 	if ((got = base64_decode(s, n, out)) < 0) {
@@ -101,6 +140,9 @@ json_object(const unsigned char *buf, size_t len)
 	jv v;
 
 	if (memchr(buf, '\0', len) != NULL)	/* jq would stop there */
+		return jv_invalid();
+	/* libjq 1.6 leaks on some syntax errors (jsonvalid.h): check first. */
+	if (!json_valid((const char *)buf, len, 64))
 		return jv_invalid();
 	v = jv_parse_sized((const char *)buf, (int)len);
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
@@ -279,7 +321,16 @@ es256_to_der(const unsigned char *sig, size_t siglen, size_t *derlen)
 	unsigned char *der = NULL;
 	int n;
 
-	if (siglen != 64 || (es = ECDSA_SIG_new()) == NULL)
+	/* Half the order of P-256: a larger s is the malleated twin. */
+	static const unsigned char half_n[32] = {
+		0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00,
+		0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42,
+		0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8
+	};
+
+	if (siglen != 64 || memcmp(sig + 32, half_n, 32) > 0 ||
+	    (es = ECDSA_SIG_new()) == NULL)
 		return NULL;
 	r = BN_bin2bn(sig, 32, NULL);
 	s = BN_bin2bn(sig + 32, 32, NULL);
@@ -347,6 +398,9 @@ check_claims(const struct jwt_keys *keys, const unsigned char *buf,
 		st = JWT_NO_EXP;
 	else if ((double)now >= exp + (double)keys->leeway)
 		st = JWT_EXPIRED;
+	else if (keys->max_lifetime > 0 && exp > (double)now +
+	    (double)keys->max_lifetime + (double)keys->leeway)
+		st = JWT_EXP_TOO_FAR;
 	else if ((r = number_member(p, "nbf", &nbf)) < 0)
 		st = JWT_BAD_CLAIMS;
 	else if (r == 1 && (double)now + (double)keys->leeway < nbf)

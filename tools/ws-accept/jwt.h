@@ -6,8 +6,11 @@
  * The algorithm is pinned by the configured keys, never chosen by the
  * token: HS256 is accepted only when a secret is configured and is then
  * verified only with that secret; RS256 or ES256 only when a public key of
- * that type is configured.  "none" is always refused.  exp is required;
- * exp and nbf are checked with a leeway; aud and iss when configured.
+ * that type is configured.  "none" is always refused.  exp is required,
+ * and at most max_lifetime ahead; exp and nbf are checked with a leeway;
+ * aud and iss when configured.  Every segment must be canonical base64url
+ * (unused bits zero: one token, one spelling), and an ES256 signature must
+ * have a low S (s <= n/2), so a signature has exactly one valid form.
  */
 #ifndef JWT_H
 #define JWT_H
@@ -26,6 +29,7 @@ struct jwt_keys {
 	EVP_PKEY *pkey;		/* public key, owned; NULL when unset */
 	const char *pkey_alg;	/* "RS256" or "ES256", implied by pkey */
 	long leeway;		/* seconds allowed on exp and nbf */
+	long max_lifetime;	/* exp at most this far ahead; 0: no bound */
 	char *audience;		/* required aud, owned; NULL: not checked */
 	char *issuer;		/* required iss, owned; NULL: not checked */
 };
@@ -52,7 +56,8 @@ enum jwt_status {
 	JWT_BAD_AUDIENCE,
 	JWT_BAD_ISSUER,
 	JWT_BAD_CLAIMS,		/* wrong type, too long, or control characters */
-	JWT_CLAIMS_TOO_LARGE
+	JWT_CLAIMS_TOO_LARGE,
+	JWT_EXP_TOO_FAR		/* exp past now + max_lifetime (+ leeway) */
 };
 
 /*

@@ -17,7 +17,9 @@ struct call;
 struct server {
 	struct config cfg;
 	struct lws_context *ctx;
-	struct lws_vhost *vh;
+	struct lws_vhost *vh;		/* callers: HTTP and WebSocket only */
+	struct lws_vhost *internal_vh;	/* pipes, signals, listeners */
+	int port;			/* the port listened on */
 	struct auth_config *auth;	/* owned */
 	struct call *calls;		/* every live call, a doubly linked list */
 	int ncalls;
@@ -38,18 +40,32 @@ struct server {
 
 extern struct server srv;
 
-/* The protocol names of the adopted descriptors (see proto.c). */
-#define PROTO_PIPE "ws-accept-pipe"
-#define PROTO_SIGNAL "ws-accept-signal"
+/*
+ * The protocols of the internal vhost's descriptors (callbacks.c).  They
+ * live on a vhost no caller's connection is ever bound to, so nothing a
+ * client sends (Sec-WebSocket-Protocol: ws-accept-pipe) can reach them.
+ */
+#define LWSPROTO_PIPE "ws-accept-pipe"
+#define LWSPROTO_SIGNAL "ws-accept-signal"
+#define LWSPROTO_LISTEN "ws-accept-listen"
+#define LWSPROTO_PREHEAD "ws-accept-prehead"
+#define LWSPROTO_METRICS "ws-accept-metrics"
+/* The one protocol of the callers' vhost. */
+#define LWSPROTO_PUBLIC "ws-accept"
 
-/* proto.c */
-extern const struct lws_protocols protocols[];
+/* callbacks.c */
+extern const struct lws_protocols public_protocols[];
+extern const struct lws_protocols internal_protocols[];
 /* signals.c: block the signals (at start), then adopt a signalfd into the loop. */
 int signals_block(void);
 int signals_setup(void);
 int signals_read(int fd);
 /* upgrade.c: decide a WebSocket upgrade; see there. */
 int upgrade_check(struct lws *wsi);
+/* An Upgrade that is not "websocket" (in, borrowed): 400 and a log line. */
+int upgrade_refuse_other(struct lws *wsi, const char *in);
+/* Is path the WebSocket path (INGEST_PATH, with or without a last '/')? */
+int is_ingest_path(const char *path);
 /* http.c: answer a plain HTTP request; -1 to close the connection. */
 int http_serve(struct lws *wsi, const char *uri, int post);
 

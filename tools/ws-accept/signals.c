@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "call.h"
-#include "metrics.h"
+#include "callstate.h"
+#include "counters.h"
 #include "msg.h"
 #include "server.h"
 #include "tls.h"
@@ -56,8 +56,8 @@ signals_setup(void)
 	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		return -1;
 	u.filefd = fd;
-	if (lws_adopt_descriptor_vhost(srv.vh, LWS_ADOPT_RAW_FILE_DESC, u,
-	    PROTO_SIGNAL, NULL) == NULL)
+	if (lws_adopt_descriptor_vhost(srv.internal_vh, LWS_ADOPT_RAW_FILE_DESC, u,
+	    LWSPROTO_SIGNAL, NULL) == NULL)
 		return -1;
 	return 0;
 }

@@ -13,28 +13,29 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "call.h"
+#include "callstate.h"
 #include "http.h"
 #include "logsafe.h"
-#include "metrics.h"
+#include "counters.h"
 #include "msg.h"
 #include "num.h"
 #include "server.h"
 
 static int
-refuse(struct lws *wsi, const struct handshake *hs, enum conn_proto proto,
+refuse(struct lws *wsi, const struct handshake *hs, enum protocol proto,
     enum conn_result res, unsigned status, const char *why)
 {
-	static const char *pname[] = { "unknown", "exotel", "native" };
 	char path[256];
 
-	metrics.conns[proto][res]++;
+	counters.conns[proto][res]++;
 	int fwd = hs->client[0] && strcmp(hs->client, hs->peer);
 
-	info("refused peer=%s:%d%s%s path=%s protocol=%s status=%u "
-	    "reason=\"%s\"", hs->peer, hs->peer_port, fwd ? " client=" : "",
+	/* Turning away a call the host could have taken is a warning. */
+	(status == 503 ? warnx_ : info)("refused peer=%s:%d%s%s path=%s "
+	    "protocol=%s status=%u reason=\"%s\"", hs->peer, hs->peer_port,
+	    fwd ? " client=" : "",
 	    fwd ? hs->client : "", logsafe(hs->path, path, sizeof path),
-	    pname[proto], status, why);
+	    protocol_name(proto), status, why);
 	if (http_error(wsi, status, why, status == 401 ? "www-authenticate:" :
 	    status == 503 ? "retry-after:" : NULL,
 	    status == 401 ? auth_challenge(srv.auth) : "5") < 0)
@@ -135,11 +136,76 @@ query_of(struct lws *wsi, struct handshake *hs)
 }
 
 int
+is_ingest_path(const char *path)
+{
+	size_t n = strlen(srv.cfg.path);
+
+	/* "/v1/ingest/" is the same path (RFC 3986 does not say so; callers do). */
+	return !strncmp(path, srv.cfg.path, n) && (path[n] == '\0' ||
+	    (path[n] == '/' && path[n + 1] == '\0' && srv.cfg.path[n - 1] != '/'));
+}
+
+/*
+ * MAX_CALLS_PER_IP and MAX_CALLS_PER_CREDENTIAL: one client address (the
+ * one the allow-list judged) or one Basic key / JWT subject holds at most
+ * that many calls, so one caller cannot take every slot.  Returns 0, or
+ * 1 with the reason in why.
+ */
+static int
+over_share(const struct handshake *hs, char *why, size_t len)
+{
+	const struct call *c;
+	int ip = 0, cred = 0, byip = srv.cfg.max_per_ip,
+	    bycred = srv.cfg.max_per_cred && strcmp(hs->auth.method, "ip");
+
+	if (!byip && !bycred)
+		return 0;
+	for (c = srv.calls; c; c = c->next) {
+		if (byip && !strcmp(c->hs.client, hs->client))
+			ip++;
+		if (bycred && !strcmp(c->hs.auth.method, hs->auth.method) &&
+		    !strcmp(c->hs.auth.principal, hs->auth.principal))
+			cred++;
+	}
+	if (byip && ip >= srv.cfg.max_per_ip) {
+		snprintf(why, len, "at capacity for this address "
+		    "max_calls_per_ip=%d", srv.cfg.max_per_ip);
+		return 1;
+	}
+	if (bycred && cred >= srv.cfg.max_per_cred) {
+		snprintf(why, len, "at capacity for this credential "
+		    "max_calls_per_credential=%d", srv.cfg.max_per_cred);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * An Upgrade header that is not WebSocket (h2c, ...): lws would close the
+ * connection without an answer.
+ */
+int
+upgrade_refuse_other(struct lws *wsi, const char *what)
+{
+	struct handshake hs;
+	struct sockaddr_storage sa;
+	char v[LOGSAFE_SIZE(32)], why[96];
+
+	memset(&hs, 0, sizeof hs);
+	peer_of(wsi, &hs, &sa);
+	if (lws_hdr_copy(wsi, hs.path, sizeof hs.path, WSI_TOKEN_GET_URI) < 0)
+		strcpy(hs.path, "?");
+	snprintf(why, sizeof why, "unsupported upgrade %s",
+	    logsafe(what, v, sizeof v));
+	return refuse(wsi, &hs, PROTOCOL_UNKNOWN, RES_BAD_REQUEST, 400, why);
+}
+
+int
 upgrade_check(struct lws *wsi)
 {
 	struct handshake hs;
 	struct sockaddr_storage sa, client;
-	enum conn_proto proto = CP_UNKNOWN;
+	enum protocol proto = PROTOCOL_UNKNOWN;
 	char *authz = NULL, why[160];
 	int n, st;
 
@@ -147,8 +213,12 @@ upgrade_check(struct lws *wsi)
 	peer_of(wsi, &hs, &sa);
 	if (lws_hdr_copy(wsi, hs.path, sizeof hs.path, WSI_TOKEN_GET_URI) < 0)
 		strcpy(hs.path, "?");
-	if (strcmp(hs.path, srv.cfg.path))
+	if (!is_ingest_path(hs.path))
 		return refuse(wsi, &hs, proto, RES_NOT_FOUND, 404, "no such path");
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 0)
+		/* lws would bind it to a protocol or drop it without a word. */
+		return refuse(wsi, &hs, proto, RES_BAD_REQUEST, 400,
+		    "no subprotocol is offered (Sec-WebSocket-Protocol)");
 	n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	if (n > 0) {
 		if ((authz = malloc((size_t)n + 1)) == NULL ||
@@ -157,10 +227,8 @@ upgrade_check(struct lws *wsi)
 			free(authz);
 			return -1;
 		}
-		proto = strncasecmp(authz, "Bearer ", 7) ? CP_EXOTEL : CP_NATIVE;
-	} else {
-		proto = CP_EXOTEL;
 	}
+	proto = protocol_claimed(authz);
 	if (srv.draining) {
 		st = refuse(wsi, &hs, proto, RES_DRAINING, 503, "draining");
 		goto out;
@@ -185,14 +253,18 @@ upgrade_check(struct lws *wsi)
 	st = auth_check(srv.auth, authz, (struct sockaddr *)&client, &hs.auth,
 	    why, sizeof why);
 	if (st != 0) {
-		metrics_auth_failure(auth_reason(why));
+		counters_auth_failure(auth_reason(why));
 		st = refuse(wsi, &hs, proto, st == 403 ? RES_FORBIDDEN :
 		    RES_UNAUTHORIZED, st == 403 ? 403 : 401,
 		    why[0] ? why : "unauthorized");
 		goto out;
 	}
-	proto = hs.auth.protocol == PROTO_NATIVE ? CP_NATIVE : CP_EXOTEL;
-	metrics.conns[proto][RES_ACCEPTED]++;
+	proto = hs.auth.protocol;
+	if ((st = over_share(&hs, why, sizeof why)) != 0) {
+		st = refuse(wsi, &hs, proto, RES_BUSY, 503, why);
+		goto out;
+	}
+	counters.conns[proto][RES_ACCEPTED]++;
 	free(srv.pending_hs);	/* a stale one whose upgrade failed */
 	if ((srv.pending_hs = malloc(sizeof hs)) == NULL) {
 		st = -1;

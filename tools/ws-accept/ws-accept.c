@@ -19,13 +19,15 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "call.h"
+#include "callstate.h"
 #include "config.h"
 #include "evloop.h"
+#include "listen.h"
 #include "logsafe.h"
-#include "metrics.h"
+#include "counters.h"
 #include "msg.h"
 #include "num.h"
+#include "redisprobe.h"
 #include "server.h"
 #include "tls.h"
 
@@ -39,7 +41,8 @@ lws_log(int level, const char *line)
 
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	if (level & LLL_ERR)
+	/* lws 4.1.6 says this at error level on every adopted connection. */
+	if ((level & LLL_ERR) && !strstr(line, "calling service"))
 		warnx_("lws: %.*s", (int)n, line);
 	else
 		debug("lws: %.*s", (int)n, line);
@@ -57,6 +60,7 @@ tick(lws_sorted_usec_list_t *sul)
 		srv.ending = 1;
 	}
 	call_tick_all(now);
+	redisprobe_tick(now);
 	if (srv.draining && srv.ncalls == 0) {
 		srv.done = 1;
 		lws_cancel_service(srv.ctx);
@@ -79,6 +83,23 @@ raise_nofile(void)
 	}
 }
 
+/*
+ * The vhost of everything that is not a caller's connection: handler
+ * pipes, the signalfd, the listeners.  No connection from outside is ever
+ * bound to it.
+ */
+static struct lws_vhost *
+internal_vhost(struct lws_context *ctx)
+{
+	struct lws_context_creation_info vi;
+
+	memset(&vi, 0, sizeof vi);
+	vi.vhost_name = "internal";
+	vi.port = CONTEXT_PORT_NO_LISTEN;
+	vi.protocols = internal_protocols;
+	return lws_create_vhost(ctx, &vi);
+}
+
 static void
 notify_ready(int fd)
 {
@@ -97,7 +118,7 @@ main(int argc, char **argv)
 	const char *announce = NULL;
 
 	msg_init(argv[0]);
-	metrics_init();
+	counters_init();
 	config_load(&srv.cfg, argc, argv);
 	err[0] = '\0';
 	if ((srv.auth = auth_config_new(err, sizeof err)) == NULL)
@@ -119,36 +140,44 @@ main(int argc, char **argv)
 		auth_config_free(srv.auth);
 		return EXIT_OK;
 	}
+	if (redisprobe_init(srv.cfg.redis_url, err, sizeof err) < 0)
+		warnx_("%s: /health will not watch Redis", err);
 	raise_nofile();
 	if (signals_block() < 0)
 		fatal_sys(EXIT_SYSTEM, "unable to block signals");
 	lws_set_log_level(msg_verbosity >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    lws_log);
 
+	/* Listen first: "address already in use" is one line, before lws says anything. */
+	if ((srv.port = listen_open(srv.cfg.host, srv.cfg.port, err,
+	    sizeof err)) < 0)
+		fatal(EXIT_SYSTEM, "unable to listen on %s port %d: %s",
+		    srv.cfg.host, srv.cfg.port, err);
+
 	memset(&ci, 0, sizeof ci);
-	ci.port = srv.cfg.port;
-	if (!strcmp(srv.cfg.host, "0.0.0.0"))
-		ci.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	else if (strcmp(srv.cfg.host, "::"))
-		ci.iface = srv.cfg.host;
-	ci.protocols = protocols;
+	/* The listeners are ours (listen.c); lws serves what they accept. */
+	ci.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	ci.protocols = public_protocols;
 	ci.timeout_secs = (unsigned)srv.cfg.handshake_s;
 	/* lws gives a half-sent request its own 10 s unless told. */
 	ci.timeout_secs_ah_idle = (unsigned)srv.cfg.handshake_s;
 	ci.keepalive_timeout = 5;
-	/* Room for long JWTs (auth takes up to 8 KiB); lws closes silently past it. */
+	/* More than HTTPHEAD_MAX, which listen.c enforces with a 431. */
 	ci.max_http_header_data = 16384;
 	/* HTTP/1.1 only: WebSocket over h2 has no per-stream flow control here. */
 	ci.alpn = "http/1.1";
 	if (srv.cfg.cert)
 		tls_context_info(&ci);
 	if ((srv.ctx = evloop_context(&ci)) == NULL)
-		fatal(EXIT_SYSTEM, "unable to listen on %s port %d%s", srv.cfg.host,
-		    srv.cfg.port, srv.cfg.cert ? " (or to load SSL_CERT_PATH/"
-		    "SSL_KEY_PATH)" : "");
+		fatal(EXIT_SYSTEM, "unable to start%s", srv.cfg.cert ?
+		    " (or to load SSL_CERT_PATH/SSL_KEY_PATH)" : "");
 	srv.vh = lws_get_vhost_by_name(srv.ctx, "default");
 	if (srv.vh == NULL)
 		fatal(EXIT_SYSTEM, "no default vhost");
+	if ((srv.internal_vh = internal_vhost(srv.ctx)) == NULL)
+		fatal(EXIT_SYSTEM, "unable to create the internal vhost");
+	if (listen_adopt(srv.internal_vh) < 0)
+		fatal(EXIT_SYSTEM, "unable to adopt the listeners");
 	if (signals_setup() < 0)
 		fatal_sys(EXIT_SYSTEM, "unable to set up signals");
 	if (auth_config_warning(srv.auth, desc, sizeof desc))
@@ -159,10 +188,11 @@ main(int argc, char **argv)
 	 * says where audio goes), so one line tells the whole start.
 	 */
 	info("listening host=%s port=%d path=%s tls=%s max_calls=%d %s%s%s",
-	    srv.cfg.host, lws_get_vhost_listen_port(srv.vh), srv.cfg.path,
+	    srv.cfg.host, srv.port, srv.cfg.path,
 	    srv.cfg.cert ? "on" : "off", srv.cfg.max_calls, desc,
 	    announce ? " " : "", announce ? announce : "");
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, LWS_US_PER_SEC);
+	redisprobe_tick(mono_s());
 	notify_ready(srv.cfg.notify_fd);
 
 	evloop_run(srv.ctx);
@@ -173,6 +203,7 @@ main(int argc, char **argv)
 	evloop_free();
 	auth_config_free(srv.auth);
 	tls_free();
+	redisprobe_free();
 	free(srv.pending_hs);
 	return srv.done ? EXIT_OK : EXIT_SYSTEM;
 }

@@ -1,14 +1,17 @@
 /*
- * proto.c - the lws protocol callbacks, one switch per kind of descriptor:
+ * callbacks.c - the lws protocol callbacks, one switch per kind of descriptor:
  * the listening port (HTTP and WebSocket), the handlers' pipes, and the
- * signalfd.  Each routes to call.c, upgrade.c or http.c.
+ * signalfd.  Each routes to
+ * call.c, feed.c, upgrade.c or http.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "call.h"
-#include "metrics.h"
+#include "callstate.h"
+#include "counters.h"
+#include "listen.h"
 #include "msg.h"
 #include "server.h"
 #include "tls.h"
@@ -47,8 +50,9 @@ cb_port(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		return http_serve(wsi, pss->post_uri, 1);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		if (strcmp(in, "websocket"))
-			return -1;
+		/* RFC 6455: the token is case-insensitive. */
+		if (strcasecmp(in, "websocket"))
+			return upgrade_refuse_other(wsi, in);
 		return upgrade_check(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		if (srv.pending_wsi != wsi || srv.pending_hs == NULL)
@@ -60,7 +64,7 @@ cb_port(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (c == NULL)
 			return -1;
 		pss->call = c;
-		call_start(c, wsi);
+		handler_start(c, wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->call)
@@ -139,9 +143,16 @@ cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
-const struct lws_protocols protocols[] = {
-	{ "ws-accept", cb_port, sizeof(struct pss), 0, 0, NULL, 0 },
-	{ PROTO_PIPE, cb_pipe, 0, 0, 0, NULL, 0 },
-	{ PROTO_SIGNAL, cb_signal, 0, 0, 0, NULL, 0 },
+const struct lws_protocols public_protocols[] = {
+	{ LWSPROTO_PUBLIC, cb_port, sizeof(struct pss), 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+const struct lws_protocols internal_protocols[] = {
+	{ LWSPROTO_PIPE, cb_pipe, 0, 0, 0, NULL, 0 },
+	{ LWSPROTO_SIGNAL, cb_signal, 0, 0, 0, NULL, 0 },
+	{ LWSPROTO_LISTEN, listen_callback, 0, 0, 0, NULL, 0 },
+	{ LWSPROTO_PREHEAD, prehead_callback, 0, 0, 0, NULL, 0 },
+	{ LWSPROTO_METRICS, mfeed_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };

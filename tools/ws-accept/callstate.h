@@ -1,14 +1,16 @@
 /*
- * call.h - one call: the caller's WebSocket, the handler process and the
- * two pipes between them, and how the call ends.
+ * callstate.h - one call's state: the caller's WebSocket, the handler
+ * process and the two pipes between them, and how the call ends.  The
+ * code is split by concern: call.c (lifecycle), handler.c (start-up),
+ * feed.c (the data both ways), native.c (the native protocol's replies).
  *
  * A call lives from an accepted upgrade until the caller's connection is
  * gone, the handler has been reaped and both pipes are closed, whichever
  * order those happen in.  Every wsi pointer here stays set until lws
  * reports that wsi closed, so the call always outlives its callbacks.
  */
-#ifndef CALL_H
-#define CALL_H
+#ifndef CALLSTATE_H
+#define CALLSTATE_H
 
 #include <sys/types.h>
 
@@ -59,6 +61,8 @@ struct call {
 
 	/* Handler stdout: a partial line, then whole lines queued as messages. */
 	struct buf line;
+	int line_dropping;	/* inside a line past max_msg: dropped whole */
+	unsigned long long lines_dropped;
 	struct outmsg *oq_head, *oq_tail;
 	size_t oq_bytes;
 	int out_paused;
@@ -69,34 +73,65 @@ struct call {
 	int peer_code;		/* code in the caller's close frame, or 0 */
 	int ended_code;		/* the code the call ended with, for the log */
 
-	double t_start, t_last_rx, t_close_req, t_exit, t_term_at, t_kill_at;
+	double t_start,
+	    t_last_media,		/* binary or a media event: idle counts from it */
+	    t_close_req, t_exit, t_term_at, t_kill_at;
 	int term_sent, kill_sent;
 	unsigned long long msgs_in, bytes_in, msgs_out, stalls;
 	int native_started;
 	unsigned long long frames;	/* native: binary frames received */
 	struct buf ctl;		/* native: a control (text) message after start */
+	struct mfeed *mf;	/* METRICS_FD's read end; NULL once closed */
 };
 
+/* call.c: the lifecycle. */
 /* A new call for an accepted upgrade; hs is copied.  NULL when out of memory. */
 struct call *call_new(const struct handshake *hs);
-/* The caller's connection is established: start the handler. */
-void call_start(struct call *c, struct lws *ws);
-
-/* lws events, routed by proto.c; the int ones return -1 to close that wsi. */
-void call_receive(struct call *c, const void *in, size_t len, int last,
-    int binary);
-int call_ws_writeable(struct call *c);
+/* Ask for the caller to be closed with code (and reason, borrowed). */
+void call_close(struct call *c, int code, const char *reason, int now);
 void call_ws_closed(struct call *c);
-int call_stdin_writeable(struct call *c);
-void call_stdin_closed(struct call *c);
-int call_stdout_readable(struct call *c);
-void call_stdout_closed(struct call *c);
-
 /* SIGCHLD: the handler pid ended with wait status ws; 0 if pid is not ours. */
 int call_reaped(pid_t pid, int ws);
 /* Once a second, and whenever the server starts ending calls. */
 void call_tick_all(double now);
-/* Ask for the caller to be closed with code (and reason, borrowed). */
-void call_close(struct call *c, int code, const char *reason, int now);
+/* Moves the call on once one side is done; may free c. */
+void call_check_end(struct call *c);
+/* Close the handler's stdin (from outside its callbacks). */
+void close_stdin(struct call *c);
+/* Close an adopted descriptor from outside its own callbacks. */
+void kill_wsi(struct lws *wsi);
+
+/* handler.c: the caller's connection is established: start the handler. */
+void handler_start(struct call *c, struct lws *ws);
+
+/* feed.c: lws events, routed by callbacks.c; int ones return -1 to close that wsi. */
+void call_receive(struct call *c, const void *in, size_t len, int last,
+    int binary);
+int call_ws_writeable(struct call *c);
+int call_stdin_writeable(struct call *c);
+void call_stdin_closed(struct call *c);
+int call_stdout_readable(struct call *c);
+void call_stdout_closed(struct call *c);
+/* Queue a text message for the caller; s (borrowed) is copied. */
+void queue_text(struct call *c, const void *s, size_t n);
+void free_queue(struct call *c);
+/* Everything the caller sent has been handed on: EOF to the handler. */
+void input_end(struct call *c);
+
+/*
+ * metricsfeed.c: the METRICS_FD pipe.  mfeed_open returns the write end
+ * for the handler (O_NONBLOCK, close-on-exec), -1 on failure; mfeed_detach
+ * drains and closes the read end when the call is freed.
+ */
+struct mfeed;
+int mfeed_open(struct call *c);
+void mfeed_detach(struct call *c);
+int mfeed_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    void *user, void *in, size_t len);
+
+/* native.c: the native protocol's own replies (protocol.h, replies). */
+void native_message(struct call *c, const unsigned char *m, size_t n,
+    int binary);
+void native_control(struct call *c, const char *m, size_t n);
 
 #endif

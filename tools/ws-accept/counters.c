@@ -1,5 +1,5 @@
 /*
- * metrics.c - counters and their Prometheus text rendering.
+ * counters.c - counters and their Prometheus text rendering.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,22 +7,25 @@
 #include <time.h>
 
 #include "clock.h"
-#include "metrics.h"
+#include "counters.h"
+#include "intake.h"
+#include "setting.h"
+#include "redisprobe.h"
+#include "server.h"
 #include "tls.h"
 
-struct metrics metrics;
+struct counters counters;
 
 static const char *result_name[RES_NRESULTS] = {
 	"accepted", "bad_request", "unauthorized", "forbidden",
 	"not_found", "busy", "draining"
 };
-static const char *proto_name[CP_NPROTOS] = { "unknown", "exotel", "native" };
 
 void
-metrics_init(void)
+counters_init(void)
 {
-	memset(&metrics, 0, sizeof metrics);
-	metrics.start = mono_s();
+	memset(&counters, 0, sizeof counters);
+	counters.start = mono_s();
 }
 
 /*
@@ -31,7 +34,7 @@ metrics_init(void)
  * reason carrying data can never blow up the series count.
  */
 void
-metrics_auth_failure(const char *why)
+counters_auth_failure(const char *why)
 {
 	char label[48];
 	size_t i, n = 0;
@@ -52,18 +55,18 @@ metrics_auth_failure(const char *why)
 	label[n] = '\0';
 	if (n == 0)
 		strcpy(label, "unknown");
-	for (r = 0; r < metrics.nreasons; r++)
-		if (!strcmp(metrics.auth_reason[r], label))
+	for (r = 0; r < counters.nreasons; r++)
+		if (!strcmp(counters.auth_reason[r], label))
 			break;
-	if (r == metrics.nreasons) {
+	if (r == counters.nreasons) {
 		if (r == AUTH_REASONS_MAX)
 			r = AUTH_REASONS_MAX - 1;	/* the last slot is "other" */
 		else
-			metrics.nreasons++;
-		snprintf(metrics.auth_reason[r], sizeof metrics.auth_reason[r],
+			counters.nreasons++;
+		snprintf(counters.auth_reason[r], sizeof counters.auth_reason[r],
 		    "%s", r == AUTH_REASONS_MAX - 1 ? "other" : label);
 	}
-	metrics.auth_fail[r]++;
+	counters.auth_fail[r]++;
 }
 
 /* Appends to out at *off, never past len. */
@@ -86,8 +89,13 @@ put(char *out, size_t len, size_t *off, const char *fmt, ...)
 		*off = *off + (size_t)n < len ? *off + (size_t)n : len;
 }
 
+static const char *end_name[END_NREASONS] = {
+	"normal", "handler_failed", "caller_dropped", "idle", "max_duration",
+	"message_too_big", "binary_refused", "shutdown", "server_error"
+};
+
 size_t
-metrics_render(char *out, size_t len)
+counters_render(char *out, size_t len)
 {
 	size_t off = 0;
 	int p, r, s;
@@ -95,69 +103,103 @@ metrics_render(char *out, size_t len)
 	put(out, len, &off,
 	    "# HELP ws_accept_connections_total WebSocket upgrades by detected protocol and result.\n"
 	    "# TYPE ws_accept_connections_total counter\n");
-	for (p = 0; p < CP_NPROTOS; p++)
+	for (p = 0; p < PROTOCOL_N; p++)
 		for (r = 0; r < RES_NRESULTS; r++)
-			if (metrics.conns[p][r] || r == RES_ACCEPTED)
+			if (counters.conns[p][r] || r == RES_ACCEPTED)
 				put(out, len, &off, "ws_accept_connections_total"
 				    "{protocol=\"%s\",result=\"%s\"} %llu\n",
-				    proto_name[p], result_name[r],
-				    metrics.conns[p][r]);
+				    protocol_name((enum protocol)p), result_name[r],
+				    counters.conns[p][r]);
 	put(out, len, &off,
 	    "# HELP ws_accept_active_calls Calls with a caller or a handler still present.\n"
 	    "# TYPE ws_accept_active_calls gauge\n"
-	    "ws_accept_active_calls %d\n", metrics.active);
+	    "ws_accept_active_calls %d\n", counters.active);
+	put(out, len, &off,
+	    "# HELP ws_accept_max_calls The configured MAX_CALLS.\n"
+	    "# TYPE ws_accept_max_calls gauge\n"
+	    "ws_accept_max_calls %d\n"
+	    "# HELP ws_accept_full 1 while new calls are refused for capacity (/health 503).\n"
+	    "# TYPE ws_accept_full gauge\n"
+	    "ws_accept_full %d\n", srv.cfg.max_calls,
+	    srv.ncalls >= srv.cfg.max_calls);
+	if (redis_state() != REDIS_UNKNOWN)
+		put(out, len, &off,
+		    "# HELP ws_accept_redis_up 1 when REDIS_URL answered the last probe (/health 503 when 0).\n"
+		    "# TYPE ws_accept_redis_up gauge\n"
+		    "ws_accept_redis_up %d\n", redis_state() == REDIS_UP);
 	put(out, len, &off,
 	    "# HELP ws_accept_messages_received_total Complete messages received from callers.\n"
 	    "# TYPE ws_accept_messages_received_total counter\n"
 	    "ws_accept_messages_received_total{type=\"text\"} %llu\n"
 	    "ws_accept_messages_received_total{type=\"binary\"} %llu\n",
-	    metrics.msgs_in[0], metrics.msgs_in[1]);
+	    counters.msgs_in[0], counters.msgs_in[1]);
 	put(out, len, &off,
 	    "# HELP ws_accept_bytes_received_total Payload bytes received from callers.\n"
 	    "# TYPE ws_accept_bytes_received_total counter\n"
 	    "ws_accept_bytes_received_total{type=\"text\"} %llu\n"
 	    "ws_accept_bytes_received_total{type=\"binary\"} %llu\n",
-	    metrics.bytes_in[0], metrics.bytes_in[1]);
+	    counters.bytes_in[0], counters.bytes_in[1]);
 	put(out, len, &off,
 	    "# HELP ws_accept_messages_sent_total Text messages sent to callers.\n"
 	    "# TYPE ws_accept_messages_sent_total counter\n"
-	    "ws_accept_messages_sent_total %llu\n", metrics.msgs_out);
+	    "ws_accept_messages_sent_total %llu\n", counters.msgs_out);
 	put(out, len, &off,
 	    "# HELP ws_accept_auth_failures_total Upgrades refused by authentication, by reason.\n"
 	    "# TYPE ws_accept_auth_failures_total counter\n");
-	for (r = 0; r < metrics.nreasons; r++)
+	for (r = 0; r < counters.nreasons; r++)
 		put(out, len, &off,
 		    "ws_accept_auth_failures_total{reason=\"%s\"} %llu\n",
-		    metrics.auth_reason[r], metrics.auth_fail[r]);
+		    counters.auth_reason[r], counters.auth_fail[r]);
 	put(out, len, &off,
 	    "# HELP ws_accept_handler_exits_total Handler exits by status (128+n: signal n).\n"
 	    "# TYPE ws_accept_handler_exits_total counter\n");
 	for (s = 0; s < 256; s++)
-		if (metrics.exits[s])
+		if (counters.exits[s])
 			put(out, len, &off,
 			    "ws_accept_handler_exits_total{status=\"%d\"} %llu\n",
-			    s, metrics.exits[s]);
+			    s, counters.exits[s]);
 	put(out, len, &off,
 	    "# HELP ws_accept_backpressure_stalls_total Times a caller's socket was paused because its handler's stdin was full.\n"
 	    "# TYPE ws_accept_backpressure_stalls_total counter\n"
-	    "ws_accept_backpressure_stalls_total %llu\n", metrics.stalls);
+	    "ws_accept_backpressure_stalls_total %llu\n", counters.stalls);
 	put(out, len, &off,
 	    "# HELP ws_accept_limit_closes_total Calls closed by a limit.\n"
 	    "# TYPE ws_accept_limit_closes_total counter\n"
 	    "ws_accept_limit_closes_total{limit=\"message_size\"} %llu\n"
 	    "ws_accept_limit_closes_total{limit=\"idle\"} %llu\n"
 	    "ws_accept_limit_closes_total{limit=\"max_duration\"} %llu\n",
-	    metrics.closes_oversize, metrics.closes_idle,
-	    metrics.closes_maxcall);
+	    counters.closes_oversize, counters.closes_idle,
+	    counters.closes_maxcall);
+	put(out, len, &off,
+	    "# HELP ws_accept_handler_lines_dropped_total Handler stdout lines longer than max-message-bytes, dropped whole.\n"
+	    "# TYPE ws_accept_handler_lines_dropped_total counter\n"
+	    "ws_accept_handler_lines_dropped_total %llu\n", counters.lines_dropped);
 	put(out, len, &off,
 	    "# HELP ws_accept_http_requests_total Plain HTTP requests answered.\n"
 	    "# TYPE ws_accept_http_requests_total counter\n"
-	    "ws_accept_http_requests_total %llu\n", metrics.http_requests);
+	    "ws_accept_http_requests_total %llu\n", counters.http_requests);
+	put(out, len, &off,
+	    "# HELP ws_accept_calls_ended_total Calls ended, by how (handler_failed: its exit status is in ws_accept_handler_exits_total).\n"
+	    "# TYPE ws_accept_calls_ended_total counter\n");
+	for (r = 0; r < END_NREASONS; r++)
+		put(out, len, &off, "ws_accept_calls_ended_total{reason=\"%s\"} "
+		    "%llu\n", end_name[r], counters.ended[r]);
+	put(out, len, &off,
+	    "# HELP ws_accept_metrics_lines_refused_total METRICS_FD lines refused, by reason.\n"
+	    "# TYPE ws_accept_metrics_lines_refused_total counter\n"
+	    "ws_accept_metrics_lines_refused_total{reason=\"malformed\"} %llu\n"
+	    "ws_accept_metrics_lines_refused_total{reason=\"series_cap\"} %llu\n",
+	    intake_refused[0], intake_refused[1]);
+	put(out, len, &off,
+	    "# HELP ingest_build_info The version of this build.\n"
+	    "# TYPE ingest_build_info gauge\n"
+	    "ingest_build_info{version=\"%s\"} 1\n", ingest_version);
 	put(out, len, &off,
 	    "# HELP ws_accept_uptime_seconds Seconds since start.\n"
 	    "# TYPE ws_accept_uptime_seconds gauge\n"
-	    "ws_accept_uptime_seconds %.0f\n", mono_s() - metrics.start);
+	    "ws_accept_uptime_seconds %.0f\n", mono_s() - counters.start);
 	if (off < len)
 		off += tls_metrics(out + off, len - off);
+	intake_render(out, len, &off);
 	return off;
 }
