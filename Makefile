@@ -31,11 +31,9 @@ LIBS_ingest-check = -lhiredis
 LIBS_redis-rec = -lhiredis -ljq
 LIBS_play-read = -lhiredis
 LIBS_exotel-encode = -ljq
-# Sources a tool shares with another tool's directory (REDIS_URL parsing is
-# redis-pub's); their directories are on the include path.
-SRC_ingest-check = tools/redis-pub/url.c
-SRC_redis-rec = tools/redis-pub/url.c
-SRC_play-read = tools/redis-pub/url.c
+# Sources a tool shares with another tool's directory (SRC_<tool> = files;
+# their directories are on the include path).  Code that two tools need
+# belongs in lib/ instead; none is listed now.
 # exotel-decode's fuzz target (fuzz/exotel-decode.c; `make fuzz`): what it
 # links besides lib/*.c.
 FUZZ_SRC_exotel-decode = $(filter-out tools/exotel-decode/exotel-decode.c,$(wildcard tools/exotel-decode/*.c))

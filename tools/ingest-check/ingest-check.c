@@ -31,7 +31,7 @@
 #include "num.h"
 #include "setting.h"
 #include "spawn.h"
-#include "url.h"
+#include "redisurl.h"
 
 #define USAGE "ingest-check prog [arg ...]"
 #define HELP \

@@ -36,7 +36,7 @@
 #include "msg.h"
 #include "num.h"
 #include "setting.h"
-#include "url.h"
+#include "redisurl.h"
 
 #define USAGE "play-read [-lqv] [-f id] [-i interaction-id] [-k key] " \
     "[-r retry-seconds] [-t since-ms] [-u redis-url]"

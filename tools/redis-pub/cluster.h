@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <hiredis/hiredis.h>
 
-#include "url.h"
+#include "redisurl.h"
 
 /*
  * Nodes remembered at most: 3 primaries with a replica each is 6; in a

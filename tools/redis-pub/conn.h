@@ -29,7 +29,7 @@
 #include <hiredis/hiredis.h>
 
 #include "cluster.h"
-#include "url.h"
+#include "redisurl.h"
 
 enum { CONN_DOWN, CONN_CONNECTING, CONN_HANDSHAKE, CONN_READY };
 

@@ -22,8 +22,8 @@
  * This file: options, the poll loop, the give-up rules.  audio.c cuts
  * frames, lifecycle.c places the events, identity.c names the call,
  * queue.c is the backlog, pub.c turns it into commands and matches the
- * replies, conn.c keeps the connection, url.c reads REDIS_URL, frame.c
- * builds the JSON, event.c reads the event lines.
+ * replies, conn.c keeps the connection, lib/redisurl.c reads REDIS_URL,
+ * frame.c builds the JSON, event.c reads the event lines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,7 +47,7 @@
 #include "num.h"
 #include "pub.h"
 #include "setting.h"
-#include "url.h"
+#include "redisurl.h"
 
 #define USAGE "redis-pub [-sv] [-a ms] [-B seconds] [-C seconds] [-c channel] " \
 	"[-d ms] [-E fd] [-e events-channel] [-f json | raw] [-H seconds] " \

@@ -34,7 +34,7 @@
 #include "num.h"
 #include "pcm.h"
 #include "setting.h"
-#include "url.h"
+#include "redisurl.h"
 
 #define USAGE "redis-rec [-av] [-c channel] [-e events-channel] [-m mode] " \
 	"[-r rate] [-t seconds] [-u url] interaction-id [file]"

@@ -1,11 +1,13 @@
 /*
- * url.h - REDIS_URL: where the Redis server is and how to log in.
+ * redisurl.h - REDIS_URL: where the Redis server is and how to log in.
+ * Shared by every tool that talks to Redis (redis-pub, redis-rec,
+ * play-read, ingest-check); plain parsing, so lib/ does not link hiredis.
  *
  *	redis://[[user]:password@]host[:port][/db]
  *	unix://[[user]:password@]/path/to/socket[?db=N]
  */
-#ifndef URL_H
-#define URL_H
+#ifndef REDISURL_H
+#define REDISURL_H
 
 struct redis_url {
 	int is_unix;
