@@ -16,26 +16,16 @@
 #include <openssl/evp.h>
 
 #include "base64.h"
+#include "base64url.h"
 
 /* base64url without padding of n bytes of in; malloc'd, caller frees. */
 static char *
 b64url(const void *in, size_t n)
 {
-	char *out = malloc(BASE64_ENCODED_LEN(n) + 1), *p;
+	char *out = malloc(BASE64_ENCODED_LEN(n) + 1);
 
-	if (out == NULL)
-		return NULL;
-	base64_encode(in, n, out);
-	for (p = out; *p; p++) {
-		if (*p == '+')
-			*p = '-';
-		else if (*p == '/')
-			*p = '_';
-		else if (*p == '=') {
-			*p = '\0';
-			break;
-		}
-	}
+	if (out != NULL)
+		base64url_encode(in, n, out);
 	return out;
 }
 

@@ -1,5 +1,5 @@
 /*
- * lib-unit - unit cases for the shared library (lib/): base64, the
+ * lib-unit - unit cases for the shared library (lib/): base64, base64url, the
  * bounded number parser, mu-law, the WAV header.  Prints PASS/FAIL lines
  * like every test file; exits 1 if any case failed.
  */
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "base64url.h"
 #include "msg.h"
 #include "num.h"
 #include "setting.h"
@@ -62,6 +63,38 @@ base64_cases(void)
 	base64_encode(all, sizeof all, big);
 	check("base64 binary round trip",
 	    base64_decode(big, strlen(big), back) == 256 && memcmp(all, back, 256) == 0);
+}
+
+static int
+urldec_is(const char *in, const char *want, long wantlen)
+{
+	unsigned char out[256];
+	long n = base64url_decode(in, strlen(in), out);
+
+	if (n != wantlen)
+		return 0;
+	return n < 0 || memcmp(out, want, (size_t)n) == 0;
+}
+
+static void
+base64url_cases(void)
+{
+	char out[64];
+
+	base64url_encode("\xfb\xff", 2, out);
+	check("base64url encodes - and _ without padding", strcmp(out, "-_8") == 0);
+	base64url_encode("foobar", 6, out);
+	check("base64url whole groups as base64", strcmp(out, "Zm9vYmFy") == 0);
+	check("base64url decodes its own spelling",
+	    urldec_is("-_8", "\xfb\xff", 2) && urldec_is("Zm9vYg", "foob", 4) &&
+	    urldec_is("", "", 0));
+	check("base64url refuses padding, + / and blanks",
+	    urldec_is("Zm8=", "", -1) && urldec_is("+/8", "", -1) &&
+	    urldec_is("Zm9v Yg", "", -1));
+	check("base64url refuses a lone trailing character", urldec_is("Zm9vY", "", -1));
+	check("base64url refuses a non-canonical last character",
+	    urldec_is("Zh", "", -1) && urldec_is("Zm9", "", -1) &&
+	    urldec_is("Zg", "f", 1) && urldec_is("Zm8", "fo", 2));
 }
 
 static void
@@ -144,6 +177,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	base64_cases();
+	base64url_cases();
 	num_cases();
 	pcm_cases();
 	return failed;

@@ -5,7 +5,6 @@
  * signature over the first two segments as they came, and only then the
  * payload: nothing in an unverified payload is ever looked at.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include <openssl/x509.h>
 
 #include "base64.h"
+#include "base64url.h"
 #include "jsonget.h"
 #include "jsonvalid.h"
 #include "jwt.h"
@@ -57,70 +57,23 @@ jwt_strerror(enum jwt_status st)
 
 /* --- base64url segments ------------------------------------------------ */
 
-static int
-b64url_char(unsigned char c)
-{
-	return isalnum(c) || c == '-' || c == '_';
-}
-
-/* The value of a base64url character (b64url_char is true of it). */
-static int
-b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '-' ? 62 : 63;
-}
-
-/*
- * Is s (n base64url characters) the one spelling of its bytes: a length
- * that whole bytes make, and the bits past the last byte zero?  ("...Q"
- * and "...R" decode alike; only one is canonical.)
- */
-static int
-b64url_canonical(const char *s, size_t n)
-{
-	int last = b64url_value((unsigned char)s[n - 1]);
-
-	switch (n % 4) {
-	case 1:
-		return 0;
-	case 2:
-		return (last & 0x0f) == 0;
-	case 3:
-		return (last & 0x03) == 0;
-	default:
-		return 1;
-	}
-}
-
 /*
  * Decode one unpadded base64url segment (borrowed).  Returns a malloc'd
  * buffer the caller frees, with its length in *outlen; NULL when the
- * segment is empty or not base64url (padding, '+', '/' and blanks are
- * refused: JWS compact serialization has none of them).
+ * segment is empty or not canonical base64url (padding, '+', '/' and
+ * blanks are refused: JWS compact serialization has none of them).
  */
 static unsigned char *
 segment_decode(const char *s, size_t n, size_t *outlen)
 {
 	unsigned char *out;
 	long got;
-	size_t i;
 
 	if (n == 0)
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (!b64url_char((unsigned char)s[i]))
-			return NULL;
-	if (!b64url_canonical(s, n))
-		return NULL;
 	if ((out = malloc(BASE64_DECODED_MAX(n) + 1)) == NULL)
 		return NULL;
-	if ((got = base64_decode(s, n, out)) < 0) {
+	if ((got = base64url_decode(s, n, out)) < 0) {
 		free(out);
 		return NULL;
 	}
