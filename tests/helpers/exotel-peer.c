@@ -23,20 +23,15 @@
  * usage: exotel-peer [-tu] [-d seconds] [-r rate] -o dir host port path
  * Exit 0 after a close, 1 on an unexpected end, 100 usage, 111 system.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -45,6 +40,7 @@
 #include "msg.h"
 #include "num.h"
 #include "pcm.h"
+#include "wsframe.h"
 
 #define USAGE "exotel-peer [-tu] [-d seconds] [-r rate] -o dir host port path"
 #define SID "MZpeer0000000000000000000000000001"
@@ -98,31 +94,8 @@ logf_(const char *fmt, ...)
 static void
 send_frame(int opcode, const void *data, size_t n)
 {
-	unsigned char hdr[14], mask[4] = { 0x21, 0x43, 0x65, 0x87 }, *m;
-	size_t h = 0, i;
-
-	hdr[h++] = (unsigned char)(0x80 | opcode);
-	if (n < 126) {
-		hdr[h++] = (unsigned char)(0x80 | n);
-	} else if (n < 65536) {
-		hdr[h++] = 0x80 | 126;
-		hdr[h++] = (unsigned char)(n >> 8);
-		hdr[h++] = (unsigned char)n;
-	} else {
-		hdr[h++] = 0x80 | 127;
-		for (i = 0; i < 8; i++)
-			hdr[h++] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-	}
-	memcpy(hdr + h, mask, 4);
-	h += 4;
-	if ((m = malloc(n + 1)) == NULL)
-		fatal(EXIT_SYSTEM, "out of memory");
-	for (i = 0; i < n; i++)
-		m[i] = ((const unsigned char *)data)[i] ^ mask[i & 3];
-	if ((write_all(sock, hdr, h) < 0 || write_all(sock, m, n) < 0) &&
-	    !closing)
+	if (ws_send_frame(sock, opcode, 1, data, n) < 0 && !closing)
 		fatal_sys(EXIT_SYSTEM, "write");
-	free(m);
 }
 
 static void
@@ -247,28 +220,9 @@ static int
 frames(void)
 {
 	size_t h, len;
-	int op, code;
+	int op, fin, code;
 
-	for (;;) {
-		if (rlen < 2)
-			return 0;
-		op = rbuf[0] & 0x0f;
-		len = rbuf[1] & 0x7f;
-		h = 2;
-		if (len == 126) {
-			if (rlen < 4)
-				return 0;
-			len = (size_t)rbuf[2] << 8 | rbuf[3];
-			h = 4;
-		} else if (len == 127) {
-			if (rlen < 10)
-				return 0;
-			len = 0;
-			for (h = 2; h < 10; h++)
-				len = len << 8 | rbuf[h];
-		}
-		if (rlen < h + len)
-			return 0;
+	while (ws_frame_head(rbuf, rlen, &op, &fin, &h, &len)) {
 		if (op == 8) {
 			code = len >= 2 ? rbuf[h] << 8 | rbuf[h + 1] : 1005;
 			logf_("close %d", code);
@@ -283,51 +237,23 @@ frames(void)
 		memmove(rbuf, rbuf + h + len, rlen - h - len);
 		rlen -= h + len;
 	}
-}
-
-static int
-connect_to(const char *host, const char *port)
-{
-	struct addrinfo hints, *ai;
-	int s, one = 1;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		fatal(EXIT_SYSTEM, "unable to resolve %s", host);
-	s = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (s < 0 || connect(s, ai->ai_addr, ai->ai_addrlen) < 0)
-		fatal_sys(EXIT_SYSTEM, "connect %s:%s", host, port);
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	freeaddrinfo(ai);
-	return s;
+	return 0;
 }
 
 static void
 handshake(const char *host, const char *port, const char *path)
 {
-	char req[4096], *end;
-	ssize_t r;
-	int n, status;
+	long head;
+	int status;
 
-	n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s:%s\r\n"
-	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-	    "Sec-WebSocket-Version: 13\r\n\r\n", path, host, port);
-	if (write_all(sock, req, (size_t)n) < 0)
-		fatal_sys(EXIT_SYSTEM, "write");
-	while ((end = memmem(rbuf, rlen, "\r\n\r\n", 4)) == NULL) {
-		r = read_retry(sock, rbuf + rlen, sizeof rbuf - rlen);
-		if (r <= 0)
-			fatal(1, "connection closed in the handshake");
-		rlen += (size_t)r;
-	}
-	if (sscanf((char *)rbuf, "HTTP/1.%*d %d", &status) != 1 ||
-	    status != 101)
+	head = ws_upgrade(sock, host, port, path, NULL, 0, rbuf, sizeof rbuf,
+	    &rlen, &status);
+	if (head < 0)
+		fatal(1, "connection closed in the handshake");
+	if (status != 101)
 		fatal(1, "upgrade refused: %.40s", (char *)rbuf);
-	n = (int)(end - (char *)rbuf) + 4;
-	memmove(rbuf, rbuf + n, rlen - (size_t)n);
-	rlen -= (size_t)n;
+	memmove(rbuf, rbuf + head, rlen - (size_t)head);
+	rlen -= (size_t)head;
 }
 
 /* One 100 ms media message of a 300 Hz tone at 0.3 of full scale. */
@@ -437,7 +363,7 @@ main(int argc, char **argv)
 	if (logfd < 0 || audiofd < 0 || msgfd < 0)
 		fatal_sys(EXIT_SYSTEM, "%s", dir);
 	t_start = mono_us();
-	sock = connect_to(argv[optind], argv[optind + 1]);
+	sock = ws_connect(argv[optind], argv[optind + 1]);
 	handshake(argv[optind], argv[optind + 1], argv[optind + 2]);
 	send_start();
 	next = mono_us();

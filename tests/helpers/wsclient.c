@@ -21,22 +21,17 @@
  * "eof" when the connection ends without a close frame.
  * Exit: 0 ok, 1 refused or unexpected end, 100 usage, 111 system error.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "io.h"
 #include "msg.h"
 #include "num.h"
+#include "wsframe.h"
 
 static int sock = -1;
 static unsigned char rbuf[1 << 20];
@@ -66,31 +61,8 @@ consume(size_t n)
 static void
 send_frame(int opcode, int fin, const void *data, size_t n)
 {
-	unsigned char hdr[14], mask[4] = { 0x12, 0x34, 0x56, 0x78 };
-	unsigned char *m;
-	size_t h = 0, i;
-
-	hdr[h++] = (unsigned char)((fin ? 0x80 : 0) | opcode);
-	if (n < 126) {
-		hdr[h++] = (unsigned char)(0x80 | n);
-	} else if (n < 65536) {
-		hdr[h++] = 0x80 | 126;
-		hdr[h++] = (unsigned char)(n >> 8);
-		hdr[h++] = (unsigned char)n;
-	} else {
-		hdr[h++] = 0x80 | 127;
-		for (i = 0; i < 8; i++)
-			hdr[h++] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-	}
-	memcpy(hdr + h, mask, 4);
-	h += 4;
-	if ((m = malloc(n + 1)) == NULL)
-		fatal(EXIT_SYSTEM, "out of memory");
-	for (i = 0; i < n; i++)
-		m[i] = ((const unsigned char *)data)[i] ^ mask[i & 3];
-	if (write_all(sock, hdr, h) < 0 || write_all(sock, m, n) < 0)
+	if (ws_send_frame(sock, opcode, fin, data, n) < 0)
 		fatal_sys(EXIT_SYSTEM, "write");
-	free(m);
 }
 
 /*
@@ -100,39 +72,15 @@ send_frame(int opcode, int fin, const void *data, size_t n)
 static int
 read_frame(unsigned char **p, size_t *n, int *fin)
 {
-	size_t h, len;
+	size_t h;
 	int op;
 
-	for (;;) {
-		if (rlen >= 2) {
-			op = rbuf[0] & 0x0f;
-			*fin = rbuf[0] >> 7;
-			len = rbuf[1] & 0x7f;
-			h = 2;
-			if (len == 126) {
-				if (rlen < 4)
-					goto more;
-				len = (size_t)rbuf[2] << 8 | rbuf[3];
-				h = 4;
-			} else if (len == 127) {
-				if (rlen < 10)
-					goto more;
-				len = 0;
-				for (h = 2; h < 10; h++)
-					len = len << 8 | rbuf[h];
-			}
-			if (rlen >= h + len) {
-				memmove(rbuf, rbuf + h, rlen - h);
-				rlen -= h;
-				*p = rbuf;
-				*n = len;
-				return op;
-			}
-		}
-more:
+	while (!ws_frame_head(rbuf, rlen, &op, fin, &h, n))
 		if (fill() < 0)
 			return -1;
-	}
+	consume(h);
+	*p = rbuf;
+	return op;
 }
 
 /* Read messages; returns 1 after a close (printed), -1 at EOF, 0 after count. */
@@ -193,50 +141,22 @@ slurp(const char *path, size_t *n)
 	return d;
 }
 
-static int
-connect_to(const char *host, const char *port)
-{
-	struct addrinfo hints, *ai;
-	int s, one = 1;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		fatal(EXIT_SYSTEM, "unable to resolve %s", host);
-	s = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (s < 0 || connect(s, ai->ai_addr, ai->ai_addrlen) < 0)
-		fatal_sys(EXIT_SYSTEM, "connect %s:%s", host, port);
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	freeaddrinfo(ai);
-	return s;
-}
-
-/* Send the upgrade; 0 when switched, else prints the refusal and exits 1. */
+/* Send the upgrade; returns when switched, else prints the refusal and exits 1. */
 static void
 handshake(const char *host, const char *port, const char *path,
     char **hdrs, int nhdrs)
 {
-	char req[8192], *end;
-	size_t off;
-	int i, status;
+	long head;
+	int status;
 
-	off = (size_t)snprintf(req, sizeof req, "GET %s HTTP/1.1\r\n"
-	    "Host: %s:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-	    "Sec-WebSocket-Version: 13\r\n", path, host, port);
-	for (i = 0; i < nhdrs && off < sizeof req; i++)
-		off += (size_t)snprintf(req + off, sizeof req - off, "%s\r\n",
-		    hdrs[i]);
-	off += (size_t)snprintf(req + off, sizeof req - off, "\r\n");
-	if (write_all(sock, req, off) < 0)
-		fatal_sys(EXIT_SYSTEM, "write");
-	while ((end = memmem(rbuf, rlen, "\r\n\r\n", 4)) == NULL)
-		if (fill() < 0)
-			fatal(EXIT_BADINPUT, "connection closed in handshake");
-	if (sscanf((char *)rbuf, "HTTP/1.%*d %d", &status) != 1)
+	head = ws_upgrade(sock, host, port, path, hdrs, nhdrs, rbuf,
+	    sizeof rbuf, &rlen, &status);
+	if (head < 0)
+		fatal(EXIT_BADINPUT, "connection closed in handshake");
+	if (status == 0)
 		fatal(EXIT_BADINPUT, "bad response");
 	if (status != 101) {
-		size_t hl = (size_t)(end - (char *)rbuf) + 4;
+		size_t hl = (size_t)head;
 		char *cl = memmem(rbuf, hl, "content-length: ", 16);
 		size_t blen = cl ? strtoul(cl + 16, NULL, 10) : 0;
 
@@ -250,7 +170,7 @@ handshake(const char *host, const char *port, const char *path,
 		    (char *)rbuf + hl);
 		exit(1);
 	}
-	consume((size_t)(end - (char *)rbuf) + 4);
+	consume((size_t)head);
 	printf("open\n");
 	fflush(stdout);
 }
@@ -272,7 +192,7 @@ main(int argc, char **argv)
 	}
 	if (argc - optind != 3)
 		usage_exit("wsclient [-H header]... host port path");
-	sock = connect_to(argv[optind], argv[optind + 1]);
+	sock = ws_connect(argv[optind], argv[optind + 1]);
 	handshake(argv[optind], argv[optind + 1], argv[optind + 2], hdrs,
 	    nhdrs);
 	while (fgets(line, sizeof line, stdin)) {
