@@ -148,6 +148,20 @@ const struct lws_protocols public_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
+struct lws *
+internal_adopt(int fd, const char *protocol, void *opaque)
+{
+	lws_adopt_desc_t ad;
+
+	memset(&ad, 0, sizeof ad);
+	ad.vh = srv.internal_vh;
+	ad.type = LWS_ADOPT_RAW_FILE_DESC;
+	ad.fd.filefd = fd;
+	ad.vh_prot_name = protocol;
+	ad.opaque = opaque;
+	return lws_adopt_descriptor_vhost_via_info(&ad);
+}
+
 const struct lws_protocols internal_protocols[] = {
 	{ LWSPROTO_PIPE, cb_pipe, 0, 0, 0, NULL, 0 },
 	{ LWSPROTO_SIGNAL, cb_signal, 0, 0, 0, NULL, 0 },

@@ -72,20 +72,6 @@ fail:
 	return -1;
 }
 
-static struct lws *
-adopt(struct call *c, int fd)
-{
-	lws_adopt_desc_t ad;
-
-	memset(&ad, 0, sizeof ad);
-	ad.vh = srv.internal_vh;
-	ad.type = LWS_ADOPT_RAW_FILE_DESC;
-	ad.fd.filefd = fd;
-	ad.vh_prot_name = LWSPROTO_PIPE;
-	ad.opaque = c;
-	return lws_adopt_descriptor_vhost_via_info(&ad);
-}
-
 static void
 start_failed(struct call *c, int status, const char *why)
 {
@@ -157,9 +143,9 @@ handler_start(struct call *c, struct lws *ws)
 	fd_nonblock(out[0], 1);
 	c->in_fd = in[1];
 	/* On failure lws closes the descriptor itself. */
-	c->in_wsi = adopt(c, in[1]);
+	c->in_wsi = internal_adopt(in[1], LWSPROTO_PIPE, c);
 	in[1] = -1;
-	c->out_wsi = adopt(c, out[0]);
+	c->out_wsi = internal_adopt(out[0], LWSPROTO_PIPE, c);
 	out[0] = -1;
 	if (c->in_wsi == NULL || c->out_wsi == NULL) {
 		warnx_("call=%s unable to adopt the handler's pipes", c->id);

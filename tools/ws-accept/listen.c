@@ -261,7 +261,6 @@ peer_name(int fd, char *out, size_t len)
 static void
 prehead_start(int fd)
 {
-	lws_adopt_desc_t ad;
 	struct prehead *ph;
 	struct lws *w;
 
@@ -275,13 +274,7 @@ prehead_start(int fd)
 	ph->len = 0;
 	ph->refused = ph->done = 0;
 	peer_name(fd, ph->peer, sizeof ph->peer);
-	memset(&ad, 0, sizeof ad);
-	ad.vh = srv.internal_vh;
-	ad.type = LWS_ADOPT_RAW_FILE_DESC;
-	ad.fd.filefd = fd;
-	ad.vh_prot_name = LWSPROTO_PREHEAD;
-	ad.opaque = ph;
-	if ((w = lws_adopt_descriptor_vhost_via_info(&ad)) == NULL) {
+	if ((w = internal_adopt(fd, LWSPROTO_PREHEAD, ph)) == NULL) {
 		free(ph);	/* lws closed fd */
 		return;
 	}

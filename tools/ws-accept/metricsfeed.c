@@ -77,7 +77,6 @@ feed(struct mfeed *mf)
 int
 mfeed_open(struct call *c)
 {
-	lws_adopt_desc_t ad;
 	struct mfeed *mf;
 	int p[2];
 
@@ -92,13 +91,7 @@ mfeed_open(struct call *c)
 	fd_nonblock(p[0], 1);
 	mf->fd = p[0];
 	mf->c = c;
-	memset(&ad, 0, sizeof ad);
-	ad.vh = srv.internal_vh;
-	ad.type = LWS_ADOPT_RAW_FILE_DESC;
-	ad.fd.filefd = p[0];
-	ad.vh_prot_name = LWSPROTO_METRICS;
-	ad.opaque = mf;
-	if ((mf->wsi = lws_adopt_descriptor_vhost_via_info(&ad)) == NULL) {
+	if ((mf->wsi = internal_adopt(p[0], LWSPROTO_METRICS, mf)) == NULL) {
 		free(mf);	/* lws closed p[0] */
 		close(p[1]);
 		return -1;

@@ -56,6 +56,12 @@ extern struct server srv;
 /* callbacks.c */
 extern const struct lws_protocols public_protocols[];
 extern const struct lws_protocols internal_protocols[];
+/*
+ * Adopt fd into the loop on the internal vhost under protocol (one of the
+ * LWSPROTO_ names above), with opaque (borrowed) as its user data.  From
+ * the call on lws owns fd: on failure (NULL) it has closed it.
+ */
+struct lws *internal_adopt(int fd, const char *protocol, void *opaque);
 /* signals.c: block the signals (at start), then adopt a signalfd into the loop. */
 int signals_block(void);
 int signals_setup(void);
