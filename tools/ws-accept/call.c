@@ -161,7 +161,7 @@ call_free(struct call *c)
 	counters.active = srv.ncalls;
 	mfeed_detach(c);
 	buf_free(&c->in);
-	buf_free(&c->line);
+	buf_free(&c->line.part);
 	buf_free(&c->ctl);
 	free_queue(c);
 	free(c);

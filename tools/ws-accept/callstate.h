@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "lines.h"
 
 /* What was learned at the upgrade: copied, since lws frees the headers. */
 struct handshake {
@@ -60,8 +61,7 @@ struct call {
 	int stalled;		/* caller's socket paused for back-pressure */
 
 	/* Handler stdout: a partial line, then whole lines queued as messages. */
-	struct buf line;
-	int line_dropping;	/* inside a line past max_msg: dropped whole */
+	struct lines line;	/* owned; lines of at most max_msg bytes */
 	unsigned long long lines_dropped;
 	struct outmsg *oq_head, *oq_tail;
 	size_t oq_bytes;

@@ -324,12 +324,14 @@ call_stdin_closed(struct call *c)
  * counted only when there is still a caller to send it to.
  */
 static void
-line_out(struct call *c, const unsigned char *s, size_t n)
+line_out(void *ctx, const char *s, size_t n)
 {
+	struct call *c = ctx;
+
 	if (c->ws == NULL || c->close_now)
 		return;
 	c->msgs_out++;
-	queue_text(c, s, n);
+	queue_text(c, (const unsigned char *)s, n);
 }
 
 /*
@@ -337,21 +339,21 @@ line_out(struct call *c, const unsigned char *s, size_t n)
  * would be an invalid message (half a JSON object).  It is dropped whole.
  */
 static void
-line_too_long(struct call *c)
+line_too_long(void *ctx)
 {
+	struct call *c = ctx;
+
 	warnx_("call=%s handler line longer than %ld bytes "
 	    "(max-message-bytes): dropped", c->id, srv.cfg.max_msg);
 	c->lines_dropped++;
 	counters.lines_dropped++;
-	c->line.len = 0;
 }
 
 int
 call_stdout_readable(struct call *c)
 {
-	unsigned char b[16384], *nl, *s;
+	char b[16384];
 	ssize_t r;
-	size_t n;
 	int rounds;
 
 	/* A few reads per wake-up, so one chatty handler cannot starve others. */
@@ -367,35 +369,9 @@ call_stdout_readable(struct call *c)
 		}
 		if (r == 0)
 			return -1;
-		s = b;
-		n = (size_t)r;
-		while ((nl = memchr(s, '\n', n)) != NULL) {
-			size_t k = (size_t)(nl - s);
-
-			if (!c->line_dropping &&
-			    (long)(c->line.len + k) > srv.cfg.max_msg) {
-				line_too_long(c);
-				c->line_dropping = 0;
-			} else if (c->line_dropping) {
-				/* The end of a line too long to send: gone. */
-				c->line_dropping = 0;
-			} else if (c->line.len) {
-				if (buf_append(&c->line, s, k) < 0)
-					return -1;
-				line_out(c, (const unsigned char *)c->line.p, c->line.len);
-				c->line.len = 0;
-			} else {
-				line_out(c, s, k);
-			}
-			s += k + 1;
-			n -= k + 1;
-		}
-		if (n && !c->line_dropping && buf_append(&c->line, s, n) < 0)
+		if (lines_feed(&c->line, b, (size_t)r,
+		    (size_t)srv.cfg.max_msg, line_out, line_too_long, c) < 0)
 			return -1;
-		if (!c->line_dropping && (long)c->line.len > srv.cfg.max_msg) {
-			line_too_long(c);
-			c->line_dropping = 1;
-		}
 		if (c->out_paused)
 			return 0;
 	}
@@ -407,9 +383,9 @@ call_stdout_closed(struct call *c)
 {
 	c->out_wsi = NULL;
 	c->out_closing = 0;
-	if (c->line.len && !c->line_dropping)	/* a last line without its newline */
-		line_out(c, (const unsigned char *)c->line.p, c->line.len);
-	buf_free(&c->line);
+	if (c->line.part.len && !c->line.skipping) /* a last line without its newline */
+		line_out(c, c->line.part.p, c->line.part.len);
+	buf_free(&c->line.part);
 	call_check_end(c);
 }
 

@@ -14,6 +14,7 @@
 #include "callstate.h"
 #include "intake.h"
 #include "io.h"
+#include "lines.h"
 #include "msg.h"
 #include "server.h"
 
@@ -21,25 +22,32 @@ struct mfeed {
 	struct lws *wsi;
 	struct call *c;		/* NULL once the call is gone */
 	int fd;
-	struct buf part;	/* a line not yet ended */
-	int skipping;		/* inside a line past METRICS_LINE_MAX */
+	struct lines lines;	/* of at most METRICS_LINE_MAX - 1 bytes */
 };
 
 static void
-take(struct mfeed *mf, const char *s, size_t n)
+take(void *ctx, const char *s, size_t n)
 {
+	struct mfeed *mf = ctx;
+
 	if (intake_line(s, n) < 0)
 		debug("call=%s metrics line refused bytes=%zu", mf->c ?
 		    mf->c->id : "-", n);
+}
+
+/* A line past METRICS_LINE_MAX: counted as malformed. */
+static void
+too_long(void *ctx)
+{
+	take(ctx, "", 0);
 }
 
 /* Read what is there.  -1 at EOF or on an error. */
 static int
 feed(struct mfeed *mf)
 {
-	char b[4096], *s, *nl;
+	char b[4096];
 	ssize_t r;
-	size_t n;
 
 	for (;;) {
 		r = read(mf->fd, b, sizeof b);
@@ -47,30 +55,9 @@ feed(struct mfeed *mf)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (r == 0)
 			return -1;
-		s = b;
-		n = (size_t)r;
-		while ((nl = memchr(s, '\n', n)) != NULL) {
-			size_t k = (size_t)(nl - s);
-
-			if (mf->skipping)
-				mf->skipping = 0;
-			else if (mf->part.len) {
-				if (buf_append(&mf->part, s, k) == 0)
-					take(mf, mf->part.p, mf->part.len);
-				mf->part.len = 0;
-			} else
-				take(mf, s, k);
-			s += k + 1;
-			n -= k + 1;
-		}
-		if (n && !mf->skipping) {
-			if (mf->part.len + n >= METRICS_LINE_MAX) {
-				take(mf, "", 0);	/* counted as malformed */
-				mf->part.len = 0;
-				mf->skipping = 1;
-			} else if (buf_append(&mf->part, s, n) < 0)
-				return -1;
-		}
+		if (lines_feed(&mf->lines, b, (size_t)r, METRICS_LINE_MAX - 1,
+		    take, too_long, mf) < 0)
+			return -1;
 	}
 }
 
@@ -129,7 +116,7 @@ mfeed_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		lws_set_opaque_user_data(wsi, NULL);
 		if (mf->c)
 			mf->c->mf = NULL;
-		buf_free(&mf->part);
+		buf_free(&mf->lines.part);
 		free(mf);
 		return 0;
 	default:
