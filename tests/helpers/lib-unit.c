@@ -24,15 +24,23 @@ check(const char *name, int ok)
 		failed = 1;
 }
 
+/* Does dec (base64_decode or base64url_decode) turn in into want? */
 static int
-dec_is(const char *in, const char *want, long wantlen)
+decodes(long (*dec)(const char *, size_t, void *), const char *in,
+    const char *want, long wantlen)
 {
 	unsigned char out[256];
-	long n = base64_decode(in, strlen(in), out);
+	long n = dec(in, strlen(in), out);
 
 	if (n != wantlen)
 		return 0;
 	return n < 0 || memcmp(out, want, (size_t)n) == 0;
+}
+
+static int
+dec_is(const char *in, const char *want, long wantlen)
+{
+	return decodes(base64_decode, in, want, wantlen);
 }
 
 static void
@@ -68,12 +76,7 @@ base64_cases(void)
 static int
 urldec_is(const char *in, const char *want, long wantlen)
 {
-	unsigned char out[256];
-	long n = base64url_decode(in, strlen(in), out);
-
-	if (n != wantlen)
-		return 0;
-	return n < 0 || memcmp(out, want, (size_t)n) == 0;
+	return decodes(base64url_decode, in, want, wantlen);
 }
 
 static void
