@@ -37,6 +37,7 @@
 #include "base64.h"
 #include "clock.h"
 #include "io.h"
+#include "logline.h"
 #include "msg.h"
 #include "num.h"
 #include "pcm.h"
@@ -70,25 +71,17 @@ now_ms(void)
 static void
 logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A line of the log, after the time since the connect. */
 static void
 logf_(const char *fmt, ...)
 {
-	char line[1024];
+	char ms[32];
 	va_list ap;
-	int n, k;
 
-	k = snprintf(line, sizeof line, "%ld ", now_ms());
+	snprintf(ms, sizeof ms, "%ld ", now_ms());
 	va_start(ap, fmt);
-	n = vsnprintf(line + k, sizeof line - (size_t)k - 1, fmt, ap);
+	logline_v(logfd, ms, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	n += k;
-	if ((size_t)n > sizeof line - 2)
-		n = sizeof line - 2;
-	line[n++] = '\n';
-	if (write_all(logfd, line, (size_t)n) < 0)
-		fatal_sys(EXIT_SYSTEM, "log");
 }
 
 static void

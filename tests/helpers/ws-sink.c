@@ -28,6 +28,7 @@
 #include <libwebsockets.h>
 
 #include "io.h"
+#include "logline.h"
 #include "msg.h"
 #include "num.h"
 
@@ -61,20 +62,11 @@ logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void
 logf_(const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	logline_v(log_fd, "", fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof line - 2)
-		n = sizeof line - 2;
-	line[n++] = '\n';
-	if (write_all(log_fd, line, (size_t)n) < 0)
-		fatal_sys(EXIT_SYSTEM, "unable to write the log");
 }
 
 /* The Authorization header and URI with its query, during the upgrade. */
