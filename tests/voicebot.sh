@@ -35,6 +35,15 @@ peer() {
 	track $PEER
 }
 finished() { timeout 30 tail --pid="$1" -f /dev/null; }
+# dial NAME RATE PEER-OPTIONS...: a fresh call from exotel-peer at RATE
+# through ws-accept, up to its start event in Redis (1 when none came).
+dial() {
+	local name=$1 rate=$2
+	shift 2
+	rcli del "$PLAY" calls:events audio:$ID >/dev/null
+	peer "$name" "$@" 127.0.0.1 "$WSA_PORT" "/v1/ingest?sample-rate=$rate"
+	started
+}
 media_lines() { grep -c ' media ' "$1/log"; }
 
 # check NAME RATE BYTES-PER-SAMPLE SNR-MIN: the tone + mark + hangup call.
@@ -78,9 +87,7 @@ check_call() {
 call() {
 	local name=$1 rate=$2 bps=$3 snrmin=$4
 	shift 4
-	rcli del "$PLAY" calls:events audio:$ID >/dev/null
-	peer "$name" "$@" 127.0.0.1 "$WSA_PORT" "/v1/ingest?sample-rate=$rate"
-	started || { fail "$name" "no start event"; return; }
+	dial "$name" "$rate" "$@" || { fail "$name" "no start event"; return; }
 	media "$TONE_B64"
 	bot '{"event":"mark","name":"m1"}'
 	bot '{"event":"hangup"}'
@@ -129,9 +136,7 @@ expect "race: entries added as the call starts are played whole, older ones not"
 barge() {
 	local name=$1 rate=$2 bps=$3 n0 n1
 	shift 3
-	rcli del "$PLAY" calls:events audio:$ID >/dev/null
-	peer "$name" "$@" 127.0.0.1 "$WSA_PORT" "/v1/ingest?sample-rate=$rate"
-	started || { fail "$name" "no start event"; return; }
+	dial "$name" "$rate" "$@" || { fail "$name" "no start event"; return; }
 	media "$TONE_B64"
 	media "$TONE_B64"
 	bot '{"event":"mark","name":"never"}'
@@ -167,9 +172,7 @@ barge clearmulaw 8000 1 -u
 
 # ---- the caller hangs up first ----------------------------------------------
 
-rcli del "$PLAY" calls:events audio:$ID >/dev/null
-peer callerstop -d 2 127.0.0.1 "$WSA_PORT" "/v1/ingest?sample-rate=8000"
-started
+dial callerstop 8000 -d 2
 media "$TONE_B64"
 media "$TONE_B64"
 finished $PEER
