@@ -111,6 +111,26 @@ reader_gone(void)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
+/*
+ * The answer r (consumed; NULL when none came) to a command of the login
+ * (what: "login", "select"): 0 when it went through; -1 with the reason
+ * in why when none came (c->errstr) or it was refused.
+ */
+static int
+answered(redisContext *c, redisReply *r, const char *what, char *why,
+    size_t whylen)
+{
+	int ok = r != NULL && r->type != REDIS_REPLY_ERROR;
+
+	if (r == NULL)
+		snprintf(why, whylen, "%s", c->errstr[0] ? c->errstr :
+		    "unknown error");
+	else if (!ok)
+		snprintf(why, whylen, "%s refused: %s", what, r->str);
+	freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
 /* Connect, log in, select; NULL (reason logged at debug) on failure. */
 static redisContext *
 dial(char *why, size_t whylen)
@@ -118,7 +138,6 @@ dial(char *why, size_t whylen)
 	struct timeval tv = { CONNECT_TIMEOUT_MS / 1000,
 	    (CONNECT_TIMEOUT_MS % 1000) * 1000 };
 	redisContext *c;
-	redisReply *r;
 
 	c = url.is_unix ? redisConnectUnixWithTimeout(url.path, tv) :
 	    redisConnectWithTimeout(url.host, url.port, tv);
@@ -126,39 +145,23 @@ dial(char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	if (c->err)
+	if (c->err) {
+		answered(c, NULL, "connect", why, whylen);
 		goto fail;
+	}
 	/* Replies are read through poll; a dead peer shows by keepalive. */
 	redisSetTimeout(c, tv);
 	if (!url.is_unix)
 		redisEnableKeepAlive(c);
-	if (url.has_pass) {
-		r = url.user[0] ? redisCommand(c, "AUTH %s %s", url.user,
-		    url.pass) : redisCommand(c, "AUTH %s", url.pass);
-		if (r == NULL)
-			goto fail;
-		if (r->type == REDIS_REPLY_ERROR) {
-			snprintf(why, whylen, "login refused: %s", r->str);
-			freeReplyObject(r);
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(r);
-	}
-	if (url.db) {
-		if ((r = redisCommand(c, "SELECT %ld", url.db)) == NULL)
-			goto fail;
-		if (r->type == REDIS_REPLY_ERROR) {
-			snprintf(why, whylen, "select refused: %s", r->str);
-			freeReplyObject(r);
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(r);
-	}
+	if (url.has_pass && answered(c, url.user[0] ?
+	    redisCommand(c, "AUTH %s %s", url.user, url.pass) :
+	    redisCommand(c, "AUTH %s", url.pass), "login", why, whylen) < 0)
+		goto fail;
+	if (url.db && answered(c, redisCommand(c, "SELECT %ld", url.db),
+	    "select", why, whylen) < 0)
+		goto fail;
 	return c;
 fail:
-	snprintf(why, whylen, "%s", c->errstr[0] ? c->errstr : "unknown error");
 	redisFree(c);
 	return NULL;
 }
