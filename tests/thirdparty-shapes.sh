@@ -66,6 +66,30 @@ expect "rtaafin simulator (ISO timestamps): exit 0, no gap, no duplicate" \
     "0|0 0" "$?|$(tail -n 1 "$T/ev" | jq -r '"\(.gaps) \(.duplicates)"')"
 same "rtaafin simulator (ISO timestamps): the PCM" "$T/in8.pcm" "$T/o.pcm"
 
+# The same simulator with --sample-rate 16000 and its default URL
+# (ws://localhost:8443/v1/ingest, no ?sample-rate): its start says
+# "16000".  ws-accept's SAMPLE_RATE=8000 is only a default then, and the
+# start's rate wins (as in the original service); a URL that names a rate
+# still wins over the start.
+mkcapture -e pcm16 -r 16000 <"$T/in16.pcm" |
+    jq -c 'if .event == "media" then .media.timestamp = "2026-12-03T08:00:00.\(1000 + .media.chunk)Z" else . end' >"$T/sim16.nd"
+PROTOCOL=exotel SAMPLE_RATE=8000 QUERY_STRING= exotel-decode -e 3 3>"$T/ev" <"$T/sim16.nd" >"$T/o.pcm" 2>"$T/err"
+expect "start 16000, URL without a rate: the start's rate, no rate warning" \
+    "0|16000|" "$?|$(head -n 1 "$T/ev" | jq .sample_rate)|$(grep rate-mismatch "$T/err")"
+same "start 16000, URL without a rate: the PCM" "$T/in16.pcm" "$T/o.pcm"
+for q in 'sample-rate=8000' 'lead=42&sample_rate=8000'; do
+	PROTOCOL=exotel SAMPLE_RATE=8000 QUERY_STRING=$q exotel-decode -e 3 3>"$T/ev" <"$T/sim16.nd" >/dev/null 2>"$T/err"
+	expect "start 16000, URL $q: the URL's rate, said once" \
+	    "0|8000|1" "$?|$(head -n 1 "$T/ev" | jq .sample_rate)|$(grep -c 'rate-mismatch line=2 url=8000 start=16000' "$T/err")"
+done
+start_wsa -- sh -c "exec exotel-decode -e 3 3>'$T/e2e.ev' >'$T/e2e.pcm'"
+run exotel-replay -q -x 0 "ws://127.0.0.1:$WSA_PORT/v1/ingest" "$T/sim16.nd"
+wait_for 10 grep -q 'ended ' "$WSA_LOG"
+expect "through ws-accept, start 16000, URL without a rate: 16000" \
+    "0|16000" "$rc|$(head -n 1 "$T/e2e.ev" | jq .sample_rate)"
+same "through ws-accept, start 16000, URL without a rate: the PCM" "$T/in16.pcm" "$T/e2e.pcm"
+stop_wsa
+
 # --- rtaafin's test-exotel-protocol.js: 100 ms chunks sent every 200 ms,
 # media.timestamp String(Date.now()) (epoch ms), stop reason
 # "test-complete".  Consecutive chunk numbers say nothing is missing.
