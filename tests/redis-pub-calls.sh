@@ -245,9 +245,10 @@ for rate in 16000 8000; do
 	if [ $rate = 8000 ]; then cp "$T/cap8k" "$T/want$rate"
 	else resample -q fir -i 8000 -o $rate <"$T/cap8k" >"$T/want$rate"; fi
 	pcm <"$T/o$rate.json" >"$T/got$rate"
-	expect "OUTPUT_RATE=$rate: exit 0, 616 frames of 20 ms, sample_rate $rate" \
-	    "0 616 $rate $((rate / 50 * 2))" \
-	    "$rc $(wc -l <"$T/o$rate.json") $(jq .sample_rate "$T/o$rate.json" | sort -u) $(jq -r .audio "$T/o$rate.json" | head -n 1 | base64 -d | wc -c)"
+	# Frames of at most 20 ms (base64 of rate/50*2 bytes), seq without holes.
+	expect "OUTPUT_RATE=$rate: exit 0, seq 0..N-1, sample_rate $rate, frames up to 20 ms" \
+	    "0 $(($(wc -l <"$T/o$rate.json") - 1)) $rate $(( (rate / 50 * 2 + 2) / 3 * 4 ))" \
+	    "$rc $(jq .seq "$T/o$rate.json" | sort -n | awk '$1 == NR - 1 { n = $1 } END { print n }') $(jq .sample_rate "$T/o$rate.json" | sort -u) $(jq '.audio | length' "$T/o$rate.json" | sort -n | tail -n 1)"
 	same "OUTPUT_RATE=$rate: the audio is exactly the capture at $rate Hz" "$T/want$rate" "$T/got$rate"
 done
 
@@ -310,21 +311,24 @@ mkcapture -i CAtwo -a ACx -s ST1 -2 "$T/out8k" <"$T/in8k" >"$T/two.nd" 2>/dev/nu
 if PROTOCOL=exotel exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; echo "$TRACK"' \
     <"$T/two.nd" 2>/dev/null | grep -qx outbound; then
 	run env REDIS_MODE=xadd PROTOCOL=exotel ingest-call <"$T/two.nd"
-	expect "e2e two tracks: exit 0, a key each, frames named" \
-	    '0 [0,"ST1","inbound"] [99,"ST1","inbound"] [0,"ST1","outbound"] [99,"ST1","outbound"]' \
-	    "$rc $(for k in audio:CAtwo audio:CAtwo:outbound; do data $k | jq -c '[.seq,.stream_sid,.track]' | sed -n '1p;$p'; done | paste -sd' ')"
+	# Frames may end early where the input pauses (redis-pub -a): their
+	# number varies; the seq has no holes and the audio is exact.
+	expect "e2e two tracks: exit 0, a key each, seq 0..N-1, frames named" \
+	    '0 ok ["ST1","inbound"] ok ["ST1","outbound"]' \
+	    "$rc $(for k in audio:CAtwo audio:CAtwo:outbound; do data $k | jq .seq | awk '$1 != NR - 1 { bad = 1 } END { print (bad || !NR ? "holes" : "ok") }'; data $k | jq -c '[.stream_sid,.track]' | sort -u; done | paste -sd' ')"
 	resample -q fir -i 8000 <"$T/in8k" >"$T/want.in"
 	resample -q fir -i 8000 <"$T/out8k" >"$T/want.out"
 	data audio:CAtwo | pcm >"$T/got.in"
 	data audio:CAtwo:outbound | pcm >"$T/got.out"
 	same "e2e two tracks: inbound byte-exact" "$T/want.in" "$T/got.in"
 	same "e2e two tracks: outbound byte-exact" "$T/want.out" "$T/got.out"
-	expect "e2e two tracks: each track's stop, nothing lost" "stop inbound 100 0|stop outbound 100 0" \
+	expect "e2e two tracks: each track's stop counts its frames, nothing lost" \
+	    "stop inbound $(rcli xlen audio:CAtwo) 0|stop outbound $(rcli xlen audio:CAtwo:outbound) 0" \
 	    "$( (data calls:events; data calls:events:outbound) | jq -r 'select(.event == "stop" and .interaction_id == "CAtwo") | "\(.event) \(.track) \(.frames) \(.dropped)"' | paste -sd'|')"
 	mkcapture -i CAst -a ACx -s SA <"$T/in8k" >"$T/s1.nd"
 	mkcapture -i CAst -a ACx -s SB <"$T/out8k" | grep -v '"connected"' >"$T/s2.nd"
 	run env REDIS_MODE=xadd PROTOCOL=exotel ingest-call < <(cat "$T/s1.nd" "$T/s2.nd")
 	expect "e2e two streams in one call: seq goes on, never repeats" \
-	    "0 $(seq 0 199 | paste -sd' ') SA SB" \
+	    "0 $(seq 0 $(($(rcli xlen audio:CAst) - 1)) | paste -sd' ') SA SB" \
 	    "$rc $(data audio:CAst | jq .seq | paste -sd' ') $(data audio:CAst | jq -r .stream_sid | uniq | paste -sd' ')"
 fi

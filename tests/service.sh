@@ -65,7 +65,7 @@ expect "-f with a missing file is refused" \
 
 run ingest -d 1 -n
 expect_match "-d below 3 is refused (ws-accept's check)" \
-    "^100\|ws-accept: fatal: .*notification-fd: 1" "$rc|$(last)"
+    "^100\|ws-accept: fatal: invalid -d: 1 " "$rc|$(last)"
 
 # Start-up warnings: a service nobody can call, a Redis nobody answers.
 run env REDIS_URL=redis://127.0.0.1:1 ingest -n

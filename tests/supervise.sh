@@ -101,7 +101,9 @@ else
 	fail "s6: redis and ingest come up and signal readiness" \
 	    "$(s6-svstat "$DIR/ingest"; s6-svstat "$DIR/redis"; cat "$DIR"/*/log/main/current)"
 fi
-if health "$WS_PORT"; then pass "s6: ready means /health answers"; else fail "s6: ready means /health answers" "curl failed"; fi
+# ws-accept's readiness says it listens; /health also says whether Redis
+# answers, looked at once a second: ok within a few seconds of both ready.
+if wait_for 5 health "$WS_PORT"; then pass "s6: ready means /health answers"; else fail "s6: ready means /health answers" "curl failed"; fi
 call_reaches_redis s6
 
 old=$(s6-svstat -o pid "$DIR/ingest")

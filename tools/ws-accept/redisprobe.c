@@ -133,7 +133,8 @@ redisprobe_tick(double now)
 	if (fd < 0) {
 		if (now < next_probe)
 			return;
-		next_probe = now + REDIS_PROBE_S;
+		/* Down or not known yet: look again at the next tick. */
+		next_probe = now + (state == REDIS_UP ? REDIS_PROBE_S : 0);
 		started = now;
 		fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
