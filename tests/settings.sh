@@ -22,7 +22,7 @@ reads() {
 # Not settings of the service: per-call context (set by ws-accept or
 # exotel-decode for each call), what the chain hands on (PATH, the env
 # file's own name, the metrics descriptor), and the client tools' own.
-context=' CALL_ID INTERACTION_ID TENANT_ID SAMPLE_RATE RESAMPLE_RATE PUB_SAMPLE_RATE
+context=' CALL_ID INTERACTION_ID TENANT_ID SAMPLE_RATE QUERY_STRING RESAMPLE_RATE PUB_SAMPLE_RATE
 WS_ACCEPT_ANNOUNCE METRICS_FD PATH INGEST_ENV_FILE PROTOCOL STREAM_SID CALL_SID TRACK ENCODING '
 clients=' exotel-replay redis-rec '
 missing=$(reads | while read -r t v; do

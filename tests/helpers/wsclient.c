@@ -13,6 +13,7 @@
  *   z N           send one binary message of N zero bytes
  *   r N           read N messages, printing "text: ..." or "binary: N"
  *   c CODE        send a close frame with CODE, then wait for the close
+ *                 (c 0: a close frame without a code, as Node's ws.close())
  *   w             wait for the server's close (replying to it)
  *   x             drop the connection without a close
  *   s MS          sleep MS milliseconds
@@ -240,7 +241,7 @@ main(int argc, char **argv)
 			c = atoi(arg);
 			line[0] = (char)(c >> 8);
 			line[1] = (char)c;
-			send_frame(8, 1, line, 2);
+			send_frame(8, 1, line, c ? 2 : 0);
 			/* fall through */
 		case 'w':
 			r = read_messages(-1);

@@ -1170,6 +1170,22 @@ decode(struct decoder *d)
 	finish(d);
 }
 
+/*
+ * Whether ws-accept's QUERY_STRING (arguments joined by '&') names a
+ * rate, as ws-accept reads it: sample-rate= or sample_rate=.
+ */
+static int
+query_names_rate(const char *q)
+{
+	const char *f;
+
+	for (f = q; f != NULL; f = strchr(f, '&'), f = f ? f + 1 : NULL)
+		if (!strncmp(f, "sample-rate=", 12) ||
+		    !strncmp(f, "sample_rate=", 12))
+			return 1;
+	return 0;
+}
+
 static void
 options(int argc, char **argv, struct opts *o)
 {
@@ -1237,6 +1253,15 @@ options(int argc, char **argv, struct opts *o)
 	    setting_bool(NULL, NULL, "DECODE_FILL_LEADING", 0);
 	o->url_rate = (unsigned)setting_int(NULL, NULL, "SAMPLE_RATE",
 	    RATE_MIN, RATE_MAX, 0);
+	/*
+	 * Under ws-accept (QUERY_STRING set, empty without a query)
+	 * SAMPLE_RATE is the URL's rate only when the URL names one; else it
+	 * is ws-accept's default (8000, Exotel's), and the rate a start names
+	 * wins over it, as in the original service and Exotel's ElevenLabs
+	 * bridge.
+	 */
+	if ((v = getenv("QUERY_STRING")) != NULL && !query_names_rate(v))
+		o->url_rate = 0;
 	v = setting_str(p, "PROTOCOL", "auto");
 	if (!strcmp(v, "exotel"))
 		o->conn = CONN_EXOTEL;

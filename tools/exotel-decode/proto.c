@@ -17,6 +17,35 @@ static const char *const exotel_ended[] = {
 };
 
 /*
+ * A rate as some of Exotel's documents spell it, "16000Hz" or "16 kHz":
+ * the number alone, as a string, for jint.  Anything else unchanged.
+ */
+static jv
+rate_unit(jv rate)
+{
+	char tmp[32];
+	size_t n;
+	int k = 0;
+
+	if (jv_get_kind(rate) != JV_KIND_STRING ||
+	    (n = strlen(jv_string_value(rate))) >= sizeof tmp - 3)
+		return rate;
+	memcpy(tmp, jv_string_value(rate), n + 1);
+	if (n < 2 || strcasecmp(tmp + n - 2, "hz") != 0)
+		return rate;
+	n -= 2;
+	if (n > 0 && (tmp[n - 1] == 'k' || tmp[n - 1] == 'K'))
+		k = 1, n--;
+	while (n > 0 && tmp[n - 1] == ' ')
+		n--;
+	if (k)
+		memcpy(tmp + n, "000", 3), n += 3;
+	tmp[n] = '\0';
+	jv_free(rate);
+	return jv_string(tmp);
+}
+
+/*
  * One row per protocol.  Exotel's and Twilio's rows differ in spelling
  * only; Exotel's newer call APIs use the camelCase row too, and send no
  * media format: that row's codec is read from the first payload.
@@ -431,6 +460,7 @@ call_from_start(struct call *c, jv msg, int conn, unsigned rate_opt,
 		rate = jv_string(e + 6);
 	}
 	jv_free(enc);
+	rate = rate_unit(rate);
 	switch (jint(rate, RATE_MIN, RATE_MAX, &r)) {
 	case 1:
 		start_rate = (unsigned)r;

@@ -76,8 +76,10 @@ cb_port(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->call ? call_ws_writeable(pss->call) : 0;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		if (pss->call && len >= 2)
-			pss->call->peer_code = p[0] << 8 | p[1];
+		/* A close frame without a code is 1005, not a dropped line. */
+		if (pss->call)
+			pss->call->peer_code = len >= 2 ? p[0] << 8 | p[1] :
+			    1005;
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		if ((c = pss->call) != NULL) {
