@@ -43,7 +43,7 @@ expect_match "ingest-call --version: exit 0" "^0 ingest-call [^ ]+$" "$rc $out"
 
 run env AUDIO_CHANNEL='audio:{call_id}' redis-pub -i x </dev/null
 expect "template: an unknown placeholder is a usage error" \
-    "100 redis-pub: fatal: invalid audio channel: unknown placeholder {call_id} (known: {interaction_id} {tenant_id} {stream_sid} {track})" "$rc $err"
+    "100 redis-pub: fatal: invalid AUDIO_CHANNEL: unknown placeholder {call_id} (known: {interaction_id} {tenant_id} {stream_sid} {track})" "$rc $err"
 run env EVENTS_STOP='end:{callsid}' redis-pub -i x </dev/null
 expect "template: events routes are checked too" \
     "100 redis-pub: fatal: invalid EVENTS_STOP: unknown placeholder {callsid} (known: {interaction_id} {tenant_id} {stream_sid} {track})" "$rc $err"
