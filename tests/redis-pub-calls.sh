@@ -240,7 +240,9 @@ ID=CA3ae75ffe1c5d8847e478556c07d07103
 exotel-decode <"$CAP" 2>/dev/null >"$T/cap8k"
 for rate in 16000 8000; do
 	rcli del "audio:$ID" >/dev/null
-	run env OUTPUT_RATE=$rate REDIS_MODE=xadd ingest-call <"$CAP"
+	# FRAME_EARLY_MS=0: a frame never ends early where the input pauses
+	# (a loaded machine's short read would make frame 617): whole frames.
+	run env OUTPUT_RATE=$rate REDIS_MODE=xadd FRAME_EARLY_MS=0 ingest-call <"$CAP"
 	data "audio:$ID" >"$T/o$rate.json"
 	if [ $rate = 8000 ]; then cp "$T/cap8k" "$T/want$rate"
 	else resample -q fir -i 8000 -o $rate <"$T/cap8k" >"$T/want$rate"; fi
