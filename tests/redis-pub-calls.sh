@@ -325,7 +325,7 @@ if PROTOCOL=exotel exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; echo "$TRACK"
 	    "$( (data calls:events; data calls:events:outbound) | jq -r 'select(.event == "stop" and .interaction_id == "CAtwo") | "\(.event) \(.track) \(.frames) \(.dropped)"' | paste -sd'|')"
 	mkcapture -i CAst -a ACx -s SA <"$T/in8k" >"$T/s1.nd"
 	mkcapture -i CAst -a ACx -s SB <"$T/out8k" | grep -v '"connected"' >"$T/s2.nd"
-	run env REDIS_MODE=xadd PROTOCOL=exotel ingest-call < <(cat "$T/s1.nd" "$T/s2.nd")
+	run env REDIS_MODE=xadd PROTOCOL=exotel FRAME_EARLY_MS=0 ingest-call < <(cat "$T/s1.nd" "$T/s2.nd")
 	expect "e2e two streams in one call: seq goes on, never repeats" \
 	    "0 $(seq 0 199 | paste -sd' ') SA SB" \
 	    "$rc $(data audio:CAst | jq .seq | paste -sd' ') $(data audio:CAst | jq -r .stream_sid | uniq | paste -sd' ')"
