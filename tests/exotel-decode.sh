@@ -287,7 +287,7 @@ syn=$(mandoc -Tutf8 "$TOP/man/exotel-decode.1" | col -b |
     sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n\t' ' ' | sed 's/^ //;s/ $//')
 run exotel-decode -h
 expect "-h: usage identical to the man page SYNOPSIS on stdout, exit 0" "0|usage: $syn|" "$rc|$(head -n 1 <<<"$out")|$err"
-expect "-h: then the options, one a line" "14" "$(grep -c '^  -' <<<"$out")"
+expect "-h: then the options, one a line" "15" "$(grep -c '^  -' <<<"$out")"
 run exotel-decode --help
 expect "--help: the same" "0|usage: $syn" "$rc|$(head -n 1 <<<"$out")"
 run exotel-decode --version

@@ -182,7 +182,7 @@ resample -i 8000 -o 8000 <"$T/odd" >"$T/out" 2>"$T/err"
 expect "odd byte in a copy: warning, exit 0, the whole sample copied" "0|$W|0100" "$?|$(cat "$T/err")|$(od -An -tx1 <"$T/out" | tr -d ' \n')"
 
 ## Usage errors: exit 100 and a reason.
-U="usage: resample [-i rate] [-o rate] [-q best|medium|fastest|fir|speex]"
+U="usage: resample [-n] [-i rate] [-o rate] [-q best|medium|fastest|fir|speex]"
 run resample -x -i 8000 </dev/null
 expect "unknown option" "100|resample: invalid option -- 'x'
 $U" "$rc|$err"
@@ -214,7 +214,7 @@ expect "same rate: no engine, nothing logged" "0|" "$rc|$err"
 run resample -h
 expect "-h: usage on stderr (stdout is PCM), exit 100" "100||$U" "$rc|$out|$err"
 run resample --help
-expect "--help: usage and the options on stdout, exit 0" "0|$U|5|" "$rc|$(head -n 1 <<<"$out")|$(wc -l <<<"$out")|$err"
+expect "--help: usage and the options on stdout, exit 0" "0|$U|6|" "$rc|$(head -n 1 <<<"$out")|$(wc -l <<<"$out")|$err"
 expect_match "--help names every option" "-i rate.*-o rate.*-q quality" "$(tr '\n' ' ' <<<"$out")"
 run resample --version
 expect_match "--version: the version, exit 0" "^0\|resample [^ ]+\|$" "$rc|$out|$err"

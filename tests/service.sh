@@ -78,16 +78,29 @@ expect "SUPPORT_EXOTEL=on (bool_parse's spellings): no 'no caller' warning" "0|"
     "$rc|$(grep 'no caller' <<<"$err")"
 
 # Template placeholders and per-call values: the per-call tools' own
-# checks (their -n) refuse them at start, once the tools have one.
-if redis-pub --help 2>/dev/null | grep -q '^ *-n'; then
-	run env 'AUDIO_CHANNEL=audio:{call_id}' REDIS_URL=redis://127.0.0.1:1 ingest -n
-	expect_match "a key template with an unknown placeholder is refused at start" \
-	    "^100\|.*call_id" "$rc|$(tr '\n' ' ' <<<"$err")"
-	run env FRAME_MS=5 REDIS_URL=redis://127.0.0.1:1 ingest -n
-	expect "a FRAME_MS redis-pub refuses is refused at start" 100 "$rc"
-else
-	echo "SKIP: per-call settings at start: redis-pub has no -n yet"
-fi
+# checks (ingest-call -n: each stage's -n) refuse them at start.
+run env 'AUDIO_CHANNEL=audio:{call_id}' REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "a key template with an unknown placeholder is refused at start, named" \
+    "^100\|.*redis-pub: fatal: invalid AUDIO_CHANNEL: unknown placeholder \{call_id\}" "$rc|$(tr '\n' ' ' <<<"$err")"
+run env FRAME_MS=5 REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "a FRAME_MS redis-pub refuses is refused at start, named" \
+    "^100\|.*redis-pub: fatal: invalid FRAME_MS: 5 " "$rc|$(tr '\n' ' ' <<<"$err")"
+run env MAX_MESSAGE_BYTES=100 REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "a MAX_MESSAGE_BYTES exotel-decode refuses is refused at start, named" \
+    "^100\|.*exotel-decode: fatal: invalid MAX_MESSAGE_BYTES: 100 " "$rc|$(tr '\n' ' ' <<<"$err")"
+run env OUTPUT_RATE=44100 REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "a bad OUTPUT_RATE is refused at start, named" \
+    "^100\|.*ingest-call: fatal: invalid OUTPUT_RATE: 44100 " "$rc|$(tr '\n' ' ' <<<"$err")"
+run env RESAMPLE_QUALITY=great REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "a bad RESAMPLE_QUALITY is refused at start" \
+    "^100\|.*resample: fatal: invalid quality: great " "$rc|$(tr '\n' ' ' <<<"$err")"
+run env 'EVENTS_STOP=end:{callsid}' REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "an events route with an unknown placeholder is refused at start" \
+    "^100\|.*redis-pub: fatal: invalid EVENTS_STOP: unknown placeholder \{callsid\}" "$rc|$(tr '\n' ' ' <<<"$err")"
+run env DECODE_BLOCK_MS=x REDIS_URL=redis://127.0.0.1:1 ingest -n
+expect_match "a bad DECODE_BLOCK_MS is refused at start" \
+    "^100\|.*exotel-decode: fatal: invalid DECODE_BLOCK_MS: x " "$rc|$(tr '\n' ' ' <<<"$err")"
+expect "-n refused: nothing started (no ws-accept line)" 0 "$(grep -c '^ws-accept:' <<<"$err")"
 
 # ---- .env.local ------------------------------------------------------------
 

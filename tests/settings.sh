@@ -52,3 +52,13 @@ mkdir -p "$T/wd"
 run sh -c "cd '$T/wd' && REDIS_URL=redis://127.0.0.1:1 ingest -f '$T/defaults.env' -n"
 expect "the documented defaults pass every tool's check, no key unknown" \
     "0|" "$rc|$(grep -E 'unknown setting|fatal' <<<"$err")"
+
+# A check ingest-check runs (a tool's -n, found in its --help) is one its
+# man page describes.
+nodoc=$(for m in "$TOP"/man/*.1; do
+	t=$(basename "$m" .1)
+	command -v "$t" >/dev/null || continue
+	"$t" --help 2>/dev/null | grep -q '^ *-n ' || continue
+	grep -q '^\.It Fl n$' "$m" || grep -q '^\.Fl n$' "$m" || printf '%s ' "$t"
+done)
+expect "every tool with a -n in its --help describes it in its man page" "" "$nodoc"

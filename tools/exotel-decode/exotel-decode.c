@@ -51,7 +51,7 @@
 #include "timeline.h"
 
 static const char usage[] =
-    "exotel-decode [-hLqvw] [-b ms] [-e fd] [-g ms] [-k ms] [-m bytes] "
+    "exotel-decode [-hLnqvw] [-b ms] [-e fd] [-g ms] [-k ms] [-m bytes] "
     "[-p protocol] [-r rate] [-t track] [-- prog [arg ...]]";
 
 static const char help[] =
@@ -61,6 +61,7 @@ static const char help[] =
     "  -h           this help\n"
     "  -k ms        after a stop, how long to wait for another stream (default 1000)\n"
     "  -L           fill the first chunk's timestamp with silence (DECODE_FILL_LEADING)\n"
+    "  -n           check the settings and exit: read nothing, run nothing\n"
     "  -m bytes     longest message kept (MAX_MESSAGE_BYTES, default 1048576)\n"
     "  -p protocol  exotel, native or auto (PROTOCOL, default auto)\n"
     "  -q           warnings and errors only\n"
@@ -105,6 +106,7 @@ struct opts {
 	size_t maxmsg;
 	int evfd;		/* -1: no events */
 	char **prog;		/* chain argv (borrowed from main's), or NULL */
+	int check;		/* -n: check the settings, then exit */
 };
 
 /* One track of the stream in progress. */
@@ -1195,7 +1197,7 @@ options(int argc, char **argv, struct opts *o)
 	int c, leading = 0;
 
 	o->evfd = -1;
-	while ((c = getopt(argc, argv, "+b:e:g:hk:Lm:p:qr:t:vw")) != -1) {
+	while ((c = getopt(argc, argv, "+b:e:g:hk:Lm:np:qr:t:vw")) != -1) {
 		switch (c) {
 		case 'b':
 			b = optarg;
@@ -1218,6 +1220,9 @@ options(int argc, char **argv, struct opts *o)
 			break;
 		case 'm':
 			m = optarg;
+			break;
+		case 'n':
+			o->check = 1;
 			break;
 		case 'p':
 			p = optarg;
@@ -1278,7 +1283,7 @@ options(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		o->prog = argv + optind;
 	/* Without a chain, -e names a descriptor we were given. */
-	if (o->evfd >= 0 && !o->prog && fcntl(o->evfd, F_GETFD) < 0)
+	if (o->evfd >= 0 && !o->prog && !o->check && fcntl(o->evfd, F_GETFD) < 0)
 		fatal(EXIT_USAGE, "-e %d: descriptor is not open", o->evfd);
 }
 
@@ -1290,6 +1295,10 @@ main(int argc, char **argv)
 	msg_init(argv[0]);
 	std_options(argc, argv, usage, help);
 	options(argc, argv, &d.o);
+	if (d.o.check) {
+		debug("settings ok");
+		return EXIT_OK;
+	}
 	/* Write errors must come back as EPIPE, not kill us mid-call. */
 	signal(SIGPIPE, SIG_IGN);
 	d.ev.fd = d.o.prog ? -1 : d.o.evfd;

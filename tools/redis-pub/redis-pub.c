@@ -49,7 +49,7 @@
 #include "setting.h"
 #include "redisurl.h"
 
-#define USAGE "redis-pub [-sv] [-a ms] [-B seconds] [-C seconds] [-c channel] " \
+#define USAGE "redis-pub [-nsv] [-a ms] [-B seconds] [-C seconds] [-c channel] " \
 	"[-d ms] [-E fd] [-e events-channel] [-f json | raw] [-H seconds] " \
 	"[-i interaction-id] [-L default | rtaafin] [-M maxlen] " \
 	"[-m publish | spublish | xadd] [-P fd] [-r rate] [-T timeout-ms] " \
@@ -70,6 +70,7 @@
 "  -L layout      default or rtaafin: the original service's keys (REDIS_LAYOUT)\n" \
 "  -M maxlen      XADD MAXLEN ~ maxlen instead of -H (STREAM_MAXLEN)\n" \
 "  -m mode        publish, spublish or xadd (REDIS_MODE, publish)\n" \
+"  -n             check the settings and exit: read nothing, connect nowhere\n" \
 "  -P fd          keep our totals at offset 0 of file descriptor fd\n" \
 "  -r rate        sample rate of the input and the frames (24000)\n" \
 "  -s             publish the stop event alone (the publisher died)\n" \
@@ -566,6 +567,7 @@ route(const char *what, const char *tpl)
 struct opts {
 	const char *a, *B, *C, *c, *d, *E, *e, *f, *H, *L, *M, *m, *P, *r, *T;
 	const char *u, *W;
+	int check;		/* -n */
 };
 
 int
@@ -587,7 +589,7 @@ main(int argc, char *argv[])
 	std_options(argc, argv, USAGE, HELP);
 	memset(&c, 0, sizeof c);
 	c.progress_fd = -1;
-	while ((ch = getopt(argc, argv, "a:B:C:c:d:E:e:f:H:hi:L:M:m:P:r:sT:t:u:vW:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:B:C:c:d:E:e:f:H:hi:L:M:m:nP:r:sT:t:u:vW:")) != -1) {
 		switch (ch) {
 		case 'a':
 			o.a = optarg;
@@ -627,6 +629,9 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			o.m = optarg;
+			break;
+		case 'n':
+			o.check = 1;
 			break;
 		case 'P':
 			o.P = optarg;
@@ -685,7 +690,7 @@ main(int argc, char *argv[])
 	    c.layout == LAYOUT_RTAAFIN ? "xadd" : "publish"), modes);
 	c.p.format = choice("-f", setting_str(o.f, "AUDIO_FORMAT", "json"),
 	    formats);
-	c.chan_tpl = template("audio channel", setting_str(o.c,
+	c.chan_tpl = template(o.c ? "-c" : "AUDIO_CHANNEL", setting_str(o.c,
 	    "AUDIO_CHANNEL", c.layout == LAYOUT_RTAAFIN ? "audio_stream" :
 	    "audio:{interaction_id}"));
 	/*
@@ -702,7 +707,9 @@ main(int argc, char *argv[])
 			v = vars[rt] ? setting_str(NULL, vars[rt],
 			    rt == ROUTE_STOP && c.layout == LAYOUT_RTAAFIN ?
 			    "call_end" : ev_def) : ev_def;
-			c.route_tpl[rt] = route(vars[rt] ? vars[rt] :
+			/* Named after where the value came from. */
+			c.route_tpl[rt] = route(vars[rt] &&
+			    env_get(vars[rt]) ? vars[rt] : o.e ? "-e" :
 			    "EVENTS_CHANNEL", v);
 		}
 	}
@@ -721,18 +728,19 @@ main(int argc, char *argv[])
 	if (url_parse(urls, &url, &why) < 0)
 		fatal(EXIT_USAGE, "invalid redis url: %s", why);
 	ev_init(&c.ev, -1);
+	/* -n: the descriptors are a call's, not the configuration's. */
 	if (o.E) {
 		c.ev.fd = (int)opt_int("-E", o.E, 3, 65535);
-		if (fcntl(c.ev.fd, F_GETFD) < 0)
+		if (!o.check && fcntl(c.ev.fd, F_GETFD) < 0)
 			fatal(EXIT_USAGE, "-E %d: descriptor not open", c.ev.fd);
 		c.use_events = 1;
 	}
 	if (o.P) {
 		c.progress_fd = (int)opt_int("-P", o.P, 0, 65535);
-		if (fcntl(c.progress_fd, F_GETFD) < 0)
+		if (!o.check && fcntl(c.progress_fd, F_GETFD) < 0)
 			fatal(EXIT_USAGE, "-P %d: descriptor not open",
 			    c.progress_fd);
-		if (!c.oneshot)
+		if (!c.oneshot && !o.check)
 			progress_map(&c);
 	}
 
@@ -745,6 +753,14 @@ main(int argc, char *argv[])
 	if ((urls = env_get("REDIS_NODES")) != NULL &&
 	    conn_seeds(&c.p.cn, urls, &why) < 0)
 		fatal(EXIT_USAGE, "invalid REDIS_NODES: %s", why);
+	if (o.check) {
+		/* Every setting taken: nothing read, nothing sent. */
+		debug("settings ok");
+		q_free(&c.p.q);
+		ev_free(&c.ev);
+		free(c.call_sid);
+		return EXIT_OK;
+	}
 	/* With -E and no identity, the start event names the call. */
 	if ((c.id_opt && c.tenant_opt) || !c.use_events)
 		resolve(&c, NULL);

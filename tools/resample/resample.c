@@ -27,9 +27,10 @@
 #include "setting.h"
 #include "sink.h"
 
-#define USAGE "resample [-i rate] [-o rate] [-q best|medium|fastest|fir|speex]"
+#define USAGE "resample [-n] [-i rate] [-o rate] [-q best|medium|fastest|fir|speex]"
 #define HELP \
 	"  -i rate     input sample rate in Hz (SAMPLE_RATE)\n" \
+	"  -n          check the settings (and the pair of rates) and exit\n" \
 	"  -o rate     output sample rate in Hz (RESAMPLE_RATE), default 24000\n" \
 	"  -q quality  fir (default; medium for rates it cannot do), medium,\n" \
 	"              best, fastest or speex (RESAMPLE_QUALITY)\n"
@@ -128,14 +129,17 @@ main(int argc, char **argv)
 	struct conv *c = NULL;
 	uint64_t n, want;
 	size_t odd;
-	int ch;
+	int ch, check = 0;
 
 	msg_init(argv[0]);
 	std_options(argc, argv, USAGE, HELP);
-	while ((ch = getopt(argc, argv, "hi:o:q:")) != -1) {
+	while ((ch = getopt(argc, argv, "hi:no:q:")) != -1) {
 		switch (ch) {
 		case 'i':
 			in = opt_int("input rate", optarg, RATE_MIN, RATE_MAX);
+			break;
+		case 'n':
+			check = 1;
 			break;
 		case 'o':
 			out = opt_int("output rate", optarg, RATE_MIN,
@@ -162,6 +166,15 @@ main(int argc, char **argv)
 		q = Q_FIR;
 	if (optind != argc)
 		usage_exit(USAGE);
+	if (check) {
+		/* The input rate may come only with each call: check the rest. */
+		if (in != 0 && in != out) {
+			c = conv_open(&q, in, out);
+			c->ops->free(c);
+		}
+		debug("settings ok");
+		return EXIT_OK;
+	}
 	if (in == 0)
 		fatal(EXIT_USAGE, "no input rate: give -i or set SAMPLE_RATE");
 

@@ -10,6 +10,7 @@
  * epoll a wake-up costs the same at 500 calls as at 5.
  */
 #include <ev.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "evloop.h"
@@ -18,6 +19,20 @@
 
 static struct ev_loop *loop;	/* owned; NULL: lws's own poll loop */
 static ev_check done_check;
+static int trying;		/* the libev context is being made */
+static char why[200];		/* lws's last error line meanwhile */
+
+int
+evloop_log(int level, const char *line, size_t len)
+{
+	if (!trying)
+		return 0;
+	/* Said once, as the reason of our own warning, if poll then works. */
+	if (level & LLL_ERR)
+		snprintf(why, sizeof why, "%.*s", (int)len, line);
+	debug("lws: %.*s", (int)len, line);
+	return 1;
+}
 
 /* After every loop turn: leave once srv.done is set (see server.h). */
 static void
@@ -39,7 +54,9 @@ evloop_context(struct lws_context_creation_info *ci)
 		foreign[0] = loop;
 		ci->options |= LWS_SERVER_OPTION_LIBEV;
 		ci->foreign_loops = foreign;
+		trying = 1;
 		ctx = lws_create_context(ci);
+		trying = 0;
 		ci->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
 		ci->foreign_loops = NULL;
 		if (ctx != NULL) {
@@ -48,8 +65,16 @@ evloop_context(struct lws_context_creation_info *ci)
 		}
 		ev_loop_destroy(loop);
 		loop = NULL;
-		warnx_("libev event loop unavailable (libwebsockets-evlib-ev "
-		    "missing?): using poll, which costs more per call");
+		/*
+		 * Warn only when poll works: if it fails too, the cause was
+		 * not the plugin, and the caller says why the start failed.
+		 */
+		if ((ctx = lws_create_context(ci)) != NULL)
+			warnx_("libev event loop unavailable (%s): using poll, "
+			    "which costs more per call; install "
+			    "libwebsockets-evlib-ev", why[0] ? why :
+			    "lws gave no reason");
+		return ctx;
 	}
 	return lws_create_context(ci);
 }

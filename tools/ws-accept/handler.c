@@ -59,6 +59,8 @@ handler_env(struct call *c, char **env, size_t max)
 	else
 		ADD("JWT_CLAIMS");
 	ADD("METRICS_FD=%d", INTAKE_FD);
+	/* Our -m, so a handler that answers (exotel-encode) fits its messages. */
+	ADD("MAX_MESSAGE_BYTES=%ld", srv.cfg.max_msg);
 	/* Handlers never need the server's secrets. */
 	ADD("JWT_SECRET");
 	ADD("EXOTEL_BASIC_AUTH");

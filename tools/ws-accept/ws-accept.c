@@ -41,6 +41,8 @@ lws_log(int level, const char *line)
 
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
+	if (evloop_log(level, line, n))
+		return;
 	/* lws 4.1.6 says this at error level on every adopted connection. */
 	if ((level & LLL_ERR) && !strstr(line, "calling service"))
 		warnx_("lws: %.*s", (int)n, line);
