@@ -157,6 +157,7 @@ check-sanitize: clean
 	$(MAKE) CFLAGS="$(SANITIZE_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all helpers
 	PATH="$$PWD/tests/sanitize:$$PATH" \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	LSAN_OPTIONS=suppressions=$$PWD/tests/sanitize/lsan.supp \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 tests/run
 	$(MAKE) clean
 
