@@ -104,3 +104,45 @@ run exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; exec cat <&3' <"$T/longmark.
 expect "mark name over 256 bytes: a bad message, every line read is JSON" \
 "0|mark short|exotel-decode: warning: bad-mark line=N (no mark.name of at most 256 bytes)" \
 "$rc|$(jq -r 'select(.event == "mark") | "mark \(.name)"' <<<"$out" 2>&1)|$(sed 's/=[0-9]*/=N/g; s/than [0-9]*/than N/' <<<"$err" | tr '\n' '|' | sed 's/|$//')"
+
+# --- A PCM16 start opens the inbound track at once: the child runs (and
+# gets its start event) before the caller's first chunk; mu-law waits for
+# a chunk, whose bytes may prove it PCM16.
+mkfifo "$T/early.in"
+exotel-decode -q -e 3 -- sh -c 'head -n 1 <&3 >"$0/early.ev"; cat >/dev/null' "$T" <"$T/early.in" &
+ED=$!
+track $ED
+exec 7>"$T/early.in"
+head -n 2 "$T/call.nd" >&7	# connected, start: no media yet
+if wait_for 10 sh -c "[ -s '$T/early.ev' ]"; then
+	expect "PCM16 start: the child has its start event before any audio" "start inbound" \
+	    "$(jq -r '"\(.event) \(.track)"' "$T/early.ev")"
+else
+	fail "PCM16 start: the child has its start event before any audio" "nothing after 10 s"
+fi
+tail -n +3 "$T/call.nd" >&7
+exec 7>&-
+wait $ED
+expect "PCM16 start opened early: the call still ends well" 0 "$?"
+
+printf '%s\n' '{"event":"connected"}' \
+    '{"event":"start","streamSid":"MZ1","start":{"streamSid":"MZ1","callSid":"CA9","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}' \
+    >"$T/mu.nd"
+mkfifo "$T/mu.in"
+exotel-decode -q -k 0 -e 3 -- sh -c 'touch "$0/mu.ran"; cat >/dev/null' "$T" <"$T/mu.in" &
+ED=$!
+track $ED
+exec 7>"$T/mu.in"
+cat "$T/mu.nd" >&7
+sleep 0.5	# time for a child to start, were it started at the start
+[ -e "$T/mu.ran" ] && r=started || r=waiting
+exec 7>&-
+wait $ED
+expect "mu-law start, no chunk yet: no child until a chunk (or the end)" "waiting|0|yes" \
+    "$r|$?|$([ -e "$T/mu.ran" ] && echo yes)"
+printf '%s\n' '{"event":"connected"}' \
+    '{"event":"start","streamSid":"MZ2","start":{"streamSid":"MZ2","callSid":"CA9","tracks":["outbound"],"mediaFormat":{"encoding":"audio/l16","sampleRate":8000,"channels":1}}}' \
+    '{"event":"media","streamSid":"MZ2","media":{"track":"outbound","chunk":"1","timestamp":"0","payload":"AAAAAA=="}}' \
+    '{"event":"stop","streamSid":"MZ2"}' >"$T/out.nd"
+run exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; echo "$TRACK"' <"$T/out.nd"
+expect "a start listing only the outbound track: no inbound child opened early" "0|outbound" "$rc|$out"

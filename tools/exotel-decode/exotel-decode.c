@@ -15,7 +15,8 @@
  * WAV header) and the events to -e FD.  With "-- prog args...", prog runs
  * once per track of each stream as the track's first chunk arrives, with
  * that track's PCM on its stdin, its own event pipe on FD, and the stream
- * and track in its environment; we exit with the first failing child's
+ * and track in its environment (the inbound track's child starts at the
+ * start message when that names the codec, so it is ready before audio); we exit with the first failing child's
  * status.  Bad messages are logged with their line number and skipped.
  */
 #include <errno.h>
@@ -347,21 +348,16 @@ start_event(struct decoder *d, struct track *tr)
 }
 
 /*
- * Open track tr at its first chunk (p, n bytes decoded, may be NULL):
- * its codec is settled (from the payload when the start said none, or
- * said mu-law of clearly PCM16 bytes), then its output: stdout, or a
- * child with its own pipes.
+ * The codec of track tr against its first payload (p, n bytes; NULL: not
+ * seen): read from it when the start said none, and a start's mu-law over
+ * clearly PCM16 bytes is taken as PCM16.
  */
 static void
-open_track(struct decoder *d, struct track *tr, const unsigned char *p,
-    size_t n, unsigned long line)
+settle_codec(struct track *tr, const unsigned char *p, size_t n,
+    unsigned long line)
 {
-	uint8_t hdr[WAV_HEADER_LEN];
-	jv ev, text;
-	size_t blk;
-	int fd = 1, i, seen = p ? sniff_codec(p, n) : -1;
+	int seen = p ? sniff_codec(p, n) : -1;
 
-	tr->codec = d->call.codec;
 	if (tr->codec == C_DETECT) {
 		tr->codec = seen == C_MULAW ? C_MULAW : C_PCM16;
 		info("codec track=%s encoding=%s (%s)", track_names[tr->id],
@@ -374,6 +370,26 @@ open_track(struct decoder *d, struct track *tr, const unsigned char *p,
 		metrics_add("ingest_codec_mismatch_total", 1);
 		tr->codec = C_PCM16;
 	}
+}
+
+/*
+ * Open track tr: at the start when the start says PCM16 (the pipeline is
+ * then ready before the first chunk: call set-up does not wait for the
+ * caller's first message), else at its first chunk (p, n bytes decoded,
+ * may be NULL), whose bytes settle the codec.  Its output is stdout, or a
+ * child with its own pipes.
+ */
+static void
+open_track(struct decoder *d, struct track *tr, const unsigned char *p,
+    size_t n, unsigned long line)
+{
+	uint8_t hdr[WAV_HEADER_LEN];
+	jv ev, text;
+	size_t blk;
+	int fd = 1, i;
+
+	tr->codec = d->call.codec;
+	settle_codec(tr, p, n, line);
 	ev = start_event(d, tr);
 	if (d->o.prog) {
 		text = jv_string_append_str(jv_dump_string(ev, 0), "\n");
@@ -495,6 +511,39 @@ end_stream(struct decoder *d, const char *reason)
 	d->live = 0;
 }
 
+/*
+ * The track to open at start msg (borrowed) in a chain: inbound, unless
+ * the start lists its tracks (Twilio's "tracks") without it; -1: wait for
+ * the first chunk.
+ */
+static int
+start_track(jv msg)
+{
+	jv inner = jget(msg, "start");
+	jv tracks = jget(jv_get_kind(inner) == JV_KIND_OBJECT ? inner : msg,
+	    "tracks");
+	int i, n, t = T_INBOUND;
+
+	jv_free(inner);
+
+	if (jv_get_kind(tracks) == JV_KIND_ARRAY) {
+		t = -1;
+		n = jv_array_length(jv_copy(tracks));
+		for (i = 0; i < n && t < 0; i++) {
+			jv s = jv_array_get(jv_copy(tracks), i);
+
+			if (jv_get_kind(s) == JV_KIND_STRING &&
+			    track_of(jv_string_value(s),
+			    (size_t)jv_string_length_bytes(jv_copy(s))) ==
+			    T_INBOUND)
+				t = T_INBOUND;
+			jv_free(s);
+		}
+	}
+	jv_free(tracks);
+	return t;
+}
+
 /* A new stream: the start message msg (borrowed). */
 static void
 start(struct decoder *d, jv msg, unsigned long line)
@@ -529,9 +578,20 @@ start(struct decoder *d, jv msg, unsigned long line)
 	    d->call.p->name, codec_names[d->call.codec], d->call.rate,
 	    jshow(d->call.interaction_id, id, sizeof id),
 	    jshow(d->call.tenant_id, tenant, sizeof tenant));
-	/* Native audio follows raw, on the one track: open it now. */
+	/*
+	 * Native audio follows raw, on the one track: open it now.  So does
+	 * a start that says PCM16 (Exotel's), on the inbound track unless the
+	 * start lists only other tracks: the pipeline is ready when the first
+	 * chunk comes.  A mu-law start waits for its first chunk, which may
+	 * prove it PCM16 (settle_codec) before the start event says which.
+	 */
 	if (d->native)
 		open_track(d, &d->tr[T_INBOUND], NULL, 0, line);
+	else if (d->call.codec == C_PCM16) {
+		t = d->o.prog ? start_track(msg) : d->o.track;
+		if (t >= 0)
+			open_track(d, &d->tr[t], NULL, 0, line);
+	}
 }
 
 /*

@@ -483,10 +483,14 @@ loop(struct call *c, const sigset_t *waitmask)
 			 * A live call's replies are read when its next frame
 			 * wakes us: one wake-up a frame, not two.  The reply
 			 * deadline wakes us if no frame comes; POLLRDHUP if
-			 * Redis goes away.
+			 * Redis goes away.  Not while a reply holds up what
+			 * waits to be sent (the claim's, before the start
+			 * event; a full window; a cluster's key switch): the
+			 * start must not wait for the first frame.
 			 */
 			if (iin >= 0 && c->p.cn.state == CONN_READY &&
-			    c->p.q.inflight < PUB_WINDOW / 2)
+			    c->p.q.inflight < PUB_WINDOW / 2 &&
+			    c->p.claim != CLAIM_SENT && !q_unsent(&c->p.q))
 				want = (short)((want & ~POLLIN) | POLLRDHUP);
 			pfd[n].events = want;
 			pfd[n].revents = 0;
