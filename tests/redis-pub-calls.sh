@@ -269,7 +269,7 @@ tail -n +301 "$CAP" >&7
 exec 7>&-
 wait $IC
 expect "kill: ingest-call exits 137 (redis-pub's signal)" 137 "$?"
-expect_match "kill: one warning says so" "^ingest-call: warning: call=k1 redis-pub died status=137: publishing the stop alone$" "$(cat "$T/ic.err")"
+expect_match "kill: one warning (ingest-track's) says so" "^ingest-track: warning: call=k1 redis-pub died status=137: publishing the stop alone$" "$(cat "$T/ic.err")"
 stop=$(data calls:events | tail -n 1)
 n=$(rcli xlen "audio:$ID")
 expect "kill: the stop reached Redis, says which stage failed" "stop stopped redis-pub" \
@@ -334,3 +334,24 @@ if PROTOCOL=exotel exotel-decode -q -e 3 -- sh -c 'cat >/dev/null; echo "$TRACK"
 	    "0 $(seq 0 $(($(rcli xlen audio:CAst) - 1)) | paste -sd' ') SA SB" \
 	    "$rc $(data audio:CAst | jq .seq | paste -sd' ') $(data audio:CAst | jq -r .stream_sid | uniq | paste -sd' ')"
 fi
+
+# --- the start event does not wait for audio ------------------------------------
+# redis-pub reads Redis's replies when the next frame wakes it (one wake-up
+# a frame), but not the claim's: the start is published before any audio.
+rcli del calls:events "audio:EARLY1" >/dev/null
+mkfifo "$T/early.pcm" "$T/early.ev"
+REDIS_MODE=xadd redis-pub -E 3 <"$T/early.pcm" 3<"$T/early.ev" &
+RP=$!
+track $RP
+exec 7>"$T/early.pcm" 8>"$T/early.ev"
+printf '%s\n' '{"event":"start","interaction_id":"EARLY1","stream_sid":"s1","track":"inbound","tenant_id":"t","sample_rate":24000}' >&8
+if wait_for 10 sh -c "redis-cli -p $P --raw xrange calls:events - + | grep -q EARLY1"; then
+	pass "start event in Redis with no audio sent yet"
+else
+	fail "start event in Redis with no audio sent yet" "none after 10 s"
+fi
+head -c 9600 /dev/urandom >&7
+exec 7>&- 8>&-
+wait $RP
+expect "early start: the call still ends well, all its audio, start and stop" "0|9600|start stop" \
+    "$?|$(data audio:EARLY1 | pcm | wc -c)|$(data calls:events | jq -r 'select(.interaction_id == "EARLY1") | .event' | tr '\n' ' ' | sed 's/ $//')"
