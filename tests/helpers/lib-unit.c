@@ -71,6 +71,20 @@ base64_cases(void)
 	base64_encode(all, sizeof all, big);
 	check("base64 binary round trip",
 	    base64_decode(big, strlen(big), back) == 256 && memcmp(all, back, 256) == 0);
+	/* Every pair of sextets, against the plain definition (RFC 4648 4). */
+	ok = 1;
+	for (i = 0; i < 4096 && ok; i++) {
+		static const char a64[] =
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		unsigned char three[3] = { (unsigned char)(i >> 4),
+		    (unsigned char)((i & 15) << 4 | (i >> 8)), (unsigned char)i };
+		unsigned v = (unsigned)three[0] << 16 | (unsigned)three[1] << 8 | three[2];
+		char want[5] = { a64[v >> 18], a64[v >> 12 & 63], a64[v >> 6 & 63], a64[v & 63], 0 };
+
+		base64_encode(three, 3, out);
+		ok = strcmp(out, want) == 0;
+	}
+	check("base64 encode: every 12-bit group as RFC 4648 spells it", ok);
 }
 
 static int

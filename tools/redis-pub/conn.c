@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "conn.h"
 #include "msg.h"
 
@@ -290,8 +291,29 @@ void
 conn_append(struct conn *cn, int argc, const char **argv,
     const size_t *argvlen)
 {
+	/*
+	 * The RESP text is made here, in one buffer kept for the process:
+	 * hiredis's own formatter (sdscatfmt, a new string per command) was
+	 * a fifth of redis-pub's instructions per frame.
+	 */
+	static struct buf resp;
+	size_t n;
+	int i;
+
+	resp.len = 0;
+	buf_adds(&resp, "*");
+	buf_add_u64(&resp, (unsigned long long)argc);
+	buf_add(&resp, "\r\n", 2);
+	for (i = 0; i < argc; i++) {
+		n = argvlen ? argvlen[i] : strlen(argv[i]);
+		buf_adds(&resp, "$");
+		buf_add_u64(&resp, n);
+		buf_add(&resp, "\r\n", 2);
+		buf_add(&resp, argv[i], n);
+		buf_add(&resp, "\r\n", 2);
+	}
 	/* hiredis fails an append only when memory runs out. */
-	if (redisAppendCommandArgv(cn->c, argc, argv, argvlen) != REDIS_OK)
+	if (redisAppendFormattedCommand(cn->c, resp.p, resp.len) != REDIS_OK)
 		fatal(EXIT_SYSTEM, "unable to queue a redis command: %s",
 		    cn->c->errstr);
 }
