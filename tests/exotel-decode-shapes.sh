@@ -238,11 +238,27 @@ expect "a child that stops reading: it still gets its stop, reader_gone counts t
 
 # --- After a stop: another stream may follow; the call ends when none does.
 # (timeout 60: a guard that turns a hang into a failure, not a timing test.)
-timeout 60 exotel-decode -q -k 200 -e 3 3>"$T/ev" >"$T/o.pcm" < <(mkcapture <"$T/ten.pcm"; exec sleep 120)
+# held_caller: the capture, then a caller that stays connected (a writer
+# on $T/held that never closes); its pid in HELD, killed after (it holds
+# this file's output too).
+held_caller() {
+	rm -f "$T/held"
+	mkfifo "$T/held"
+	(mkcapture <"$T/ten.pcm"; exec sleep 120) >"$T/held" &
+	HELD=$!
+	track $HELD
+}
+held_caller
+timeout 60 exotel-decode -q -k 200 -e 3 3>"$T/ev" >"$T/o.pcm" <"$T/held"
+rc=$?
+kill $HELD 2>/dev/null
 expect "after a stop and -k ms of nothing, exit 0 (the caller waits for us to close)" \
-    "0|start stop" "$?|$(jq -r .event "$T/ev" | tr '\n' ' ' | sed 's/ $//')"
-timeout 60 env PROTOCOL=exotel exotel-decode -q -k 60000 -- sh -c 'cat >/dev/null; exit 3' < <(mkcapture <"$T/ten.pcm"; exec sleep 120)
-expect "a child failed: the call ends at its stop with the child's status" "3" "$?"
+    "0|start stop" "$rc|$(jq -r .event "$T/ev" | tr '\n' ' ' | sed 's/ $//')"
+held_caller
+timeout 60 env PROTOCOL=exotel exotel-decode -q -k 60000 -- sh -c 'cat >/dev/null; exit 3' <"$T/held"
+rc=$?
+kill $HELD 2>/dev/null
+expect "a child failed: the call ends at its stop with the child's status" "3" "$rc"
 
 # Events that pile up unread never crowd out the stop: 3000 marks, a
 # child that reads its events only after its audio.
