@@ -26,7 +26,7 @@
 #include "io.h"
 #include "msg.h"
 #include "num.h"
-#include "spawn.h"
+#include "spawnchild.h"
 
 #define USAGE "feedhold -b bytes | -w ms [-t seconds] -- cmd [arg ...] < input"
 

@@ -13,7 +13,7 @@
 #include "chain.h"
 #include "io.h"
 #include "msg.h"
-#include "spawn.h"
+#include "spawnchild.h"
 
 #define CHAIN_MAXCUSTOM 32	/* CUSTOM_* variables; Exotel allows 3 */
 #define CHAIN_MAXENV (11 + CHAIN_MAXCUSTOM + 1)

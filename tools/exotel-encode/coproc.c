@@ -14,7 +14,7 @@
 #include "io.h"
 #include "msg.h"
 #include "num.h"
-#include "spawn.h"
+#include "spawnchild.h"
 
 #include "encode.h"
 

@@ -30,7 +30,7 @@
 #include "msg.h"
 #include "num.h"
 #include "setting.h"
-#include "spawn.h"
+#include "spawnchild.h"
 #include "redisurl.h"
 
 #define USAGE "ingest-check prog [arg ...]"

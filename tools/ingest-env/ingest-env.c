@@ -26,7 +26,7 @@
 #include "msg.h"
 #include "num.h"
 #include "setting.h"
-#include "spawn.h"
+#include "spawnchild.h"
 
 #define USAGE "ingest-env [-lv] [-f env-file] prog [arg ...]"
 #define HELP \

@@ -37,7 +37,7 @@
 #include "msg.h"
 #include "num.h"
 #include "setting.h"
-#include "spawn.h"
+#include "spawnchild.h"
 
 #define USAGE "ingest-redis [-n] [-s state-dir] prog [arg ...]"
 #define HELP \

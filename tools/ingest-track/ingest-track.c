@@ -41,7 +41,7 @@
 #include "io.h"
 #include "msg.h"
 #include "setting.h"
-#include "spawn.h"
+#include "spawnchild.h"
 
 #define USAGE "ingest-track"
 #define HELP \

@@ -19,7 +19,7 @@
 #include "logsafe.h"
 #include "msg.h"
 #include "server.h"
-#include "spawn.h"
+#include "spawnchild.h"
 
 /* A close the caller never lets us send is forced after this. */
 #define CLOSE_WAIT_S 10

@@ -19,7 +19,7 @@
 #include "server.h"
 #include "intake.h"
 #include "io.h"
-#include "spawn.h"
+#include "spawnchild.h"
 
 /* The environment a handler gets (ws-accept(1), ENVIRONMENT). */
 static int

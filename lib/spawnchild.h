@@ -1,11 +1,11 @@
 /*
- * spawn.h - start a child cleanly (STYLE.md rule 6): its own process group,
+ * spawnchild.h - start a child cleanly (STYLE.md rule 6): its own process group,
  * SIGPIPE and every other signal back to default, an empty signal mask,
  * chosen descriptors at chosen numbers, context in the environment, and
  * exec failures reported to the parent rather than lost in the child.
  */
-#ifndef SPAWN_H
-#define SPAWN_H
+#ifndef SPAWNCHILD_H
+#define SPAWNCHILD_H
 
 #include <sys/types.h>
 
@@ -25,7 +25,9 @@ struct spawn {
 };
 
 /*
- * Fork and exec.  Every descriptor not listed in fds keeps its own
+ * Start the child with posix_spawnp (a vfork-like clone: the parent's page
+ * tables are not copied, which made starts from a large ws-accept slow).
+ * Every descriptor not listed in fds keeps its own
  * close-on-exec flag (the caller makes its pipes O_CLOEXEC so one child
  * never holds another's pipe).  Returns the pid, or -1 with errno set to
  * the exec (or fork) failure; the failed child has already been reaped.
