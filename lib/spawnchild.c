@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,14 +16,16 @@
 extern char **environ;
 
 /*
- * environ with the "NAME=value" entries of set (borrowed) in place of
- * those of the same names, added when new.  The array is owned by the
- * caller (free()); its strings are borrowed.  NULL when out of memory.
+ * environ with set (borrowed, NULL-ended) applied: "NAME=value" replaces
+ * NAME's entry or is added; a bare "NAME" removes it (as glibc's putenv
+ * does, which the fork path used).  The array is owned by the caller
+ * (free()); its strings are borrowed.  NULL when out of memory.
  */
 static char **
 with_env(char *const *set)
 {
 	size_t n = 0, k = 0, i, j, len;
+	int bare;
 	char **env;
 
 	while (environ[n])
@@ -33,16 +36,76 @@ with_env(char *const *set)
 		return NULL;
 	memcpy(env, environ, n * sizeof *env);
 	for (j = 0; j < k; j++) {
-		len = strcspn(set[j], "=") + 1;
+		len = strcspn(set[j], "=");
+		bare = set[j][len] == '\0';
 		for (i = 0; i < n; i++)
-			if (strncmp(env[i], set[j], len) == 0)
+			if (strncmp(env[i], set[j], len) == 0 &&
+			    env[i][len] == '=')
 				break;
+		if (bare) {
+			if (i < n)		/* removed: the last takes its place */
+				env[i] = env[--n];
+			continue;
+		}
 		env[i] = set[j];
 		if (i == n)
 			n++;
 	}
 	env[n] = NULL;
 	return env;
+}
+
+/*
+ * The file execvp would run for name (a bare name searched in PATH), in
+ * buf; NULL when none.  For a script without "#!", which posix_spawnp
+ * refuses (ENOEXEC) where execvp ran it with /bin/sh.
+ */
+static const char *
+find_in_path(const char *name, char *buf, size_t size)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	size_t dl;
+
+	if (strchr(name, '/'))
+		return name;
+	if (path == NULL)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	for (p = path; ; p = end + 1) {
+		end = strchr(p, ':');
+		dl = end ? (size_t)(end - p) : strlen(p);
+		if (dl == 0 && snprintf(buf, size, "%s", name) < (int)size &&
+		    access(buf, X_OK) == 0)
+			return buf;
+		if (dl && snprintf(buf, size, "%.*s/%s", (int)dl, p,
+		    name) < (int)size && access(buf, X_OK) == 0)
+			return buf;
+		if (end == NULL)
+			return NULL;
+	}
+}
+
+/* A script without "#!" (argv[0]) run by /bin/sh, as execvp did. */
+static int
+spawn_sh(pid_t *pid, char *const *argv, const posix_spawn_file_actions_t *fa,
+    const posix_spawnattr_t *at, char *const *env)
+{
+	char path[4096], **shv;
+	size_t n = 0;
+	int e;
+
+	while (argv[n])
+		n++;
+	if ((shv = malloc((n + 2) * sizeof *shv)) == NULL)
+		return ENOMEM;
+	shv[0] = "sh";
+	if ((shv[1] = (char *)find_in_path(argv[0], path, sizeof path)) == NULL) {
+		free(shv);
+		return ENOEXEC;
+	}
+	memcpy(shv + 2, argv + 1, n * sizeof *shv);	/* with its NULL */
+	e = posix_spawn(pid, "/bin/sh", fa, at, shv, env);
+	free(shv);
+	return e;
 }
 
 /*
@@ -98,6 +161,8 @@ spawn_child(const struct spawn *sp)
 	if (e == 0)
 		e = posix_spawnp(&pid, sp->argv[0], &fa, &at, sp->argv,
 		    env ? env : environ);
+	if (e == ENOEXEC)
+		e = spawn_sh(&pid, sp->argv, &fa, &at, env ? env : environ);
 	free(env);
 	for (i = 0; i < sp->nfds; i++)
 		if (tmp[i] >= 0)

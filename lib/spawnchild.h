@@ -20,13 +20,17 @@ struct spawn {
 	char *const *argv;		/* borrowed; argv[0] searched in PATH */
 	struct spawn_fd fds[SPAWN_MAXFD];
 	int nfds;
-	char *const *setenv;		/* borrowed "NAME=value" list, NULL-ended; may be NULL */
+	char *const *setenv;		/* borrowed "NAME=value" (set) or "NAME" (removed) list, NULL-ended; may be NULL */
 	int new_pgrp;			/* 1: the child leads its own process group */
 };
 
 /*
  * Start the child with posix_spawnp (a vfork-like clone: the parent's page
- * tables are not copied, which made starts from a large ws-accept slow).
+ * tables are not copied, which made starts from a large ws-accept slow);
+ * a script without "#!" runs with /bin/sh, as execvp did.  In setenv, a
+ * "NAME=value" entry sets NAME and a bare "NAME" removes it.  Every signal
+ * the program can use starts at its default (glibc leaves its own two
+ * internal ones, 32 and 33, ignored; its programs reset them themselves).
  * Every descriptor not listed in fds keeps its own
  * close-on-exec flag (the caller makes its pipes O_CLOEXEC so one child
  * never holds another's pipe).  Returns the pid, or -1 with errno set to

@@ -53,8 +53,12 @@ expect_match "resample fails at once: the lost audio is counted" '^[1-9][0-9]* [
 # redis-pub cannot run (not in PATH): 127, and the decoder still ends.
 mkdir "$T/nopub"
 for t in resample exotel-decode ingest-track; do ln -s "$(command -v $t)" "$T/nopub/$t"; done
-PATH=$T/nopub:/usr/bin:/bin run timeout 60 exotel-decode -e 3 -- ingest-track <"$T/long.nd"
+PATH=$T/nopub:/usr/bin:/bin LOG_LEVEL=info run timeout 60 exotel-decode -e 3 -- ingest-track <"$T/long.nd"
 expect_match "redis-pub missing: 127, said" "^127 .*redis-pub" "$rc $(echo $err)"
+# resample then dies of the broken pipe: its PCM is still read to the end
+# of the call (the call goes on, as with a resample failing by itself).
+expect_match "redis-pub missing: the decoder still reads the whole call (1000 chunks, its stop)" \
+    "reason=callended .*chunks=1000 " "$(grep 'exotel-decode: info: stop' <<<"$err")"
 
 # A signal for ingest-track alone is passed on to its stages: resample
 # ends on it; redis-pub publishes the stop once the decoder's comes.

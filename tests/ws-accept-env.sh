@@ -33,3 +33,25 @@ expect_match "exotel-encode under -m 2000: media messages of at most 2000 bytes"
 [ "$longest" -le 2000 ] && pass "exotel-encode under -m 2000: the longest message fits ($longest)" ||
     fail "exotel-encode under -m 2000: the longest message fits" "$longest"
 stop_wsa
+
+# The server's secrets never reach a handler, and what a call does not
+# have (a tenant, JWT claims) is not inherited from the server's
+# environment either.  The handler is env(1) itself, which prints every
+# entry it was given (a shell would hide a duplicate or a bare name).
+secrets_seen() {
+	printf 'r 1\nc 1000\n' | ws /v1/ingest | sed -n 's/^text: //p'
+}
+JWT_SECRET=topsecret EXOTEL_BASIC_AUTH=acme:tok TENANT_ID=server-tenant JWT_CLAIMS=server-claims \
+    start_wsa -- env
+handler_env=$(printf 'r 100\nc 1000\n' | ws /v1/ingest | sed -n 's/^text: //p')
+expect "the server's secrets, tenant and claims are not in the handler's environment" \
+    "CALL_ID present, none of them" \
+    "$(grep -q '^CALL_ID=' <<<"$handler_env" && echo "CALL_ID present," || echo "no CALL_ID?,") $(grep -E '^(JWT_SECRET|EXOTEL_BASIC_AUTH|TENANT_ID|JWT_CLAIMS)(=|$)' <<<"$handler_env" | paste -sd' ' | grep . || echo "none of them")"
+stop_wsa
+
+# A handler script without "#!" runs with /bin/sh (as execvp ran it).
+printf 'echo "plain script ran"\ncat >/dev/null\n' >"$T/plain-handler"
+chmod +x "$T/plain-handler"
+start_wsa -- "$T/plain-handler"
+expect "a handler script without #!: run by /bin/sh" "plain script ran" "$(secrets_seen)"
+stop_wsa

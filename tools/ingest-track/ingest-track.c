@@ -20,9 +20,10 @@
  *    it was killed, nothing published the stop, so a one-shot
  *    "redis-pub -s" does, from the decoder's stop and those totals (what
  *    never reached Redis counted as dropped);
- *  - when resample fails, its PCM is drained here to the end of the call
- *    (the decoder is never blocked), redis-pub sees the end of its input
- *    and publishes the stop, whose counts say what was lost.
+ *  - when resample fails (or cannot run, or dies because redis-pub
+ *    failed), its PCM is drained here to the end of the call: the decoder
+ *    is never blocked and the call goes on; redis-pub sees the end of its
+ *    input and publishes the stop, whose counts say what was lost.
  *
  * Exit status: redis-pub's when it failed, else resample's (0 when both
  * ended well); a signal is 128 + its number.  Writes nothing on stdout
@@ -107,6 +108,28 @@ start(char *const *argv, int in, int out, int keep34)
 	return pid;
 }
 
+/*
+ * Start stage i (0 resample, 1 redis-pub) into kids[i], with the signals
+ * pass_on forwards held meanwhile: one that comes between the start and
+ * the store is passed on, not lost.  Returns the pid or -(exit status).
+ */
+static pid_t
+start_kid(int i, char *const *argv, int in, int out, int keep34)
+{
+	sigset_t hold, old;
+	pid_t pid;
+
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hold, &old);
+	pid = start(argv, in, out, keep34);
+	kids[i] = pid > 0 ? pid : 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
 /* Read stdin to its end: the decoder goes on when a stage is gone. */
 static void
 drain_stdin(void)
@@ -117,6 +140,28 @@ drain_stdin(void)
 	while ((n = read(0, buf, sizeof buf)) != 0)
 		if (n < 0 && errno != EINTR)
 			break;
+}
+
+/*
+ * resample failed: the decoder must not be blocked, so its PCM is read
+ * here to the end of the call (redis-pub, at the end of its input,
+ * publishes the stop with the loss counted).  Unless redis-pub was
+ * killed: its one-shot stop (redis-pub -s, in main) reads the PCM itself
+ * and should not wait for the call's end.  *rp: redis-pub's status once
+ * it is reaped.
+ */
+static void
+resample_failed(int *rp)
+{
+	int ws;
+
+	if (kids[1] > 0 && waitpid(kids[1], &ws, WNOHANG) == kids[1]) {
+		kids[1] = 0;
+		*rp = wait_status_code(ws);
+	}
+	if (kids[1] == 0 && *rp >= 128)
+		return;
+	drain_stdin();
 }
 
 /* Wait for pid; its status in the shared table (exit code or 128+sig). */
@@ -171,26 +216,22 @@ main(int argc, char **argv)
 		fatal_sys(EXIT_SYSTEM, "/dev/null");
 
 	if (strcmp(in_rate, out_rate) == 0) {
-		if ((kids[1] = start(rp_argv, 0, null, 1)) < 0)
-			return -kids[1];
-		rp = reap(kids[1]);
+		if ((pid = start_kid(1, rp_argv, 0, null, 1)) < 0)
+			return (int)-pid;
+		rp = reap(pid);
+		kids[1] = 0;
 	} else {
 		if (pipe2(p, O_CLOEXEC) < 0)
 			fatal_sys(EXIT_SYSTEM, "pipe");
-		kids[0] = start(rs_argv, 0, p[1], 0);
-		kids[1] = start(rp_argv, p[0], null, 1);
+		if ((pid = start_kid(0, rs_argv, 0, p[1], 0)) < 0)
+			rs = (int)-pid;
+		if ((pid = start_kid(1, rp_argv, p[0], null, 1)) < 0)
+			rp = (int)-pid;
 		close(p[0]);
 		close(p[1]);
-		if (kids[0] < 0) {
-			rs = -kids[0];
-			kids[0] = 0;
-			drain_stdin();
-		}
-		if (kids[1] < 0) {
-			rp = -kids[1];
-			kids[1] = 0;
-		}
-		/* Either may end first: a failed resample is drained for. */
+		if (rs != 0)
+			resample_failed(&rp);
+		/* Either may end first. */
 		while (kids[0] > 0 || kids[1] > 0) {
 			if ((pid = waitpid(-1, &ws, 0)) < 0) {
 				if (errno == EINTR)
@@ -204,8 +245,8 @@ main(int argc, char **argv)
 			} else if (pid == kids[0]) {
 				kids[0] = 0;
 				rs = wait_status_code(ws);
-				if (rs != 0 && kids[1] > 0)
-					drain_stdin();
+				if (rs != 0)
+					resample_failed(&rp);
 			}
 		}
 	}
@@ -217,8 +258,8 @@ main(int argc, char **argv)
 		warnx_("redis-pub died status=%d: publishing the stop alone",
 		    rp);
 		rp_argv[7] = "-s";
-		if ((kids[1] = start(rp_argv, 0, null, 1)) > 0)
-			reap(kids[1]);
+		if ((pid = start_kid(1, rp_argv, 0, null, 1)) > 0)
+			reap(pid);
 		kids[1] = 0;
 	}
 	/*
