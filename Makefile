@@ -54,7 +54,9 @@ MANPAGES := $(wildcard man/*.[1-8])
 
 all: $(addprefix bin/,$(TOOLS))
 
+# Made afresh: "ar r" keeps members whose source is gone (a renamed file).
 $(LIB): $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
 lib/%.o: lib/%.c $(wildcard lib/*.h)
@@ -124,6 +126,7 @@ fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
 	    $(CPPFLAGS_INGEST) -c -o $@ $<
 
 $(FUZZ_LIB): $(patsubst lib/%.c,fuzz/obj/%.o,$(LIB_SRC))
+	rm -f $@
 	$(AR) rcs $@ $^
 
 fuzz/bin/%: fuzz/%.c $$(FUZZ_SRC_$$*) $(FUZZ_LIB) $(wildcard lib/*.h)

@@ -55,31 +55,23 @@ with_env(char *const *set)
 	return env;
 }
 
-/*
- * The file execvp would run for name (a bare name searched in PATH), in
- * buf; NULL when none.  For a script without "#!", which posix_spawnp
- * refuses (ENOEXEC) where execvp ran it with /bin/sh.
- */
-static const char *
-find_in_path(const char *name, char *buf, size_t size)
+const char *
+spawn_find(const char *name, char *buf, size_t size)
 {
-	const char *path = getenv("PATH"), *p, *end;
-	size_t dl;
+	const char *p = getenv("PATH"), *e;
 
 	if (strchr(name, '/'))
 		return name;
-	if (path == NULL)
-		path = "/usr/local/bin:/bin:/usr/bin";
-	for (p = path; ; p = end + 1) {
-		end = strchr(p, ':');
-		dl = end ? (size_t)(end - p) : strlen(p);
-		if (dl == 0 && snprintf(buf, size, "%s", name) < (int)size &&
-		    access(buf, X_OK) == 0)
+	if (p == NULL)
+		p = "/usr/local/bin:/bin:/usr/bin";
+	for (;; p = e + 1) {
+		e = strchrnul(p, ':');
+		/* An empty entry is the current directory (execvp's rule). */
+		if ((e == p ? snprintf(buf, size, "%s", name) :
+		    snprintf(buf, size, "%.*s/%s", (int)(e - p), p, name)) <
+		    (int)size && access(buf, X_OK) == 0)
 			return buf;
-		if (dl && snprintf(buf, size, "%.*s/%s", (int)dl, p,
-		    name) < (int)size && access(buf, X_OK) == 0)
-			return buf;
-		if (end == NULL)
+		if (*e == '\0')
 			return NULL;
 	}
 }
@@ -98,7 +90,7 @@ spawn_sh(pid_t *pid, char *const *argv, const posix_spawn_file_actions_t *fa,
 	if ((shv = malloc((n + 2) * sizeof *shv)) == NULL)
 		return ENOMEM;
 	shv[0] = "sh";
-	if ((shv[1] = (char *)find_in_path(argv[0], path, sizeof path)) == NULL) {
+	if ((shv[1] = (char *)spawn_find(argv[0], path, sizeof path)) == NULL) {
 		free(shv);
 		return ENOEXEC;
 	}

@@ -7,6 +7,7 @@
 #ifndef SPAWNCHILD_H
 #define SPAWNCHILD_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #define SPAWN_MAXFD 4
@@ -37,6 +38,13 @@ struct spawn {
  * the exec (or fork) failure; the failed child has already been reaped.
  */
 pid_t spawn_child(const struct spawn *sp);
+
+/*
+ * The file execvp would run for name: name itself when it holds a '/',
+ * else the first executable PATH entry/name, in buf (size bytes).  NULL
+ * when there is none.
+ */
+const char *spawn_find(const char *name, char *buf, size_t size);
 
 /* Exit status of the tools for an exec errno: 127 for ENOENT, else 126. */
 int spawn_exec_status(int err);

@@ -86,16 +86,9 @@ hold_inherited(void)
 static int
 in_path(const char *name)
 {
-	const char *p = getenv("PATH"), *e;
 	char path[PATH_MAX];
 
-	for (; p && *p; p = *e ? e + 1 : e) {
-		e = strchrnul(p, ':');
-		snprintf(path, sizeof path, "%.*s/%s", (int)(e - p), p, name);
-		if (access(path, X_OK) == 0)
-			return 1;
-	}
-	return 0;
+	return spawn_find(name, path, sizeof path) != NULL;
 }
 
 /* 1 when something answers +PONG on our socket. */
