@@ -16,8 +16,9 @@
  * once per track of each stream as the track's first chunk arrives, with
  * that track's PCM on its stdin, its own event pipe on FD, and the stream
  * and track in its environment (the inbound track's child starts at the
- * start message when that names the codec, so it is ready before audio); we exit with the first failing child's
- * status.  Bad messages are logged with their line number and skipped.
+ * start message when that says PCM16: it is ready before the audio); we
+ * exit with the first failing child's status.  Bad messages are logged
+ * with their line number and skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -511,39 +512,6 @@ end_stream(struct decoder *d, const char *reason)
 	d->live = 0;
 }
 
-/*
- * The track to open at start msg (borrowed) in a chain: inbound, unless
- * the start lists its tracks (Twilio's "tracks") without it; -1: wait for
- * the first chunk.
- */
-static int
-start_track(jv msg)
-{
-	jv inner = jget(msg, "start");
-	jv tracks = jget(jv_get_kind(inner) == JV_KIND_OBJECT ? inner : msg,
-	    "tracks");
-	int i, n, t = T_INBOUND;
-
-	jv_free(inner);
-
-	if (jv_get_kind(tracks) == JV_KIND_ARRAY) {
-		t = -1;
-		n = jv_array_length(jv_copy(tracks));
-		for (i = 0; i < n && t < 0; i++) {
-			jv s = jv_array_get(jv_copy(tracks), i);
-
-			if (jv_get_kind(s) == JV_KIND_STRING &&
-			    track_of(jv_string_value(s),
-			    (size_t)jv_string_length_bytes(jv_copy(s))) ==
-			    T_INBOUND)
-				t = T_INBOUND;
-			jv_free(s);
-		}
-	}
-	jv_free(tracks);
-	return t;
-}
-
 /* A new stream: the start message msg (borrowed). */
 static void
 start(struct decoder *d, jv msg, unsigned long line)
@@ -588,9 +556,10 @@ start(struct decoder *d, jv msg, unsigned long line)
 	if (d->native)
 		open_track(d, &d->tr[T_INBOUND], NULL, 0, line);
 	else if (d->call.codec == C_PCM16) {
-		t = d->o.prog ? start_track(msg) : d->o.track;
-		if (t >= 0)
-			open_track(d, &d->tr[t], NULL, 0, line);
+		if (!d->o.prog)
+			open_track(d, &d->tr[d->o.track], NULL, 0, line);
+		else if (d->call.inbound_listed)
+			open_track(d, &d->tr[T_INBOUND], NULL, 0, line);
 	}
 }
 

@@ -62,7 +62,7 @@ const struct proto protos[P_NROWS] = {
 		.name = "twilio",
 		.stream_sid = "streamSid", .call_sid = "callSid",
 		.account_sid = "accountSid", .custom = "customParameters",
-		.format = "mediaFormat", .rate_key = "sampleRate",
+		.tracks = "tracks", .format = "mediaFormat", .rate_key = "sampleRate",
 		.codec = C_DETECT, .rate = 8000, .ended = NULL,
 	},
 	[P_NATIVE] = {
@@ -359,6 +359,28 @@ codec_from(const struct proto *p, jv enc, int named, unsigned long line)
 	return p->codec;
 }
 
+/*
+ * 1 when the track list v (consumed) names the inbound track, or when
+ * there is no list (what a caller sends is inbound unless said otherwise).
+ */
+static int
+lists_inbound(jv v)
+{
+	int i, n, yes = jv_get_kind(v) != JV_KIND_ARRAY;
+
+	n = yes ? 0 : jv_array_length(jv_copy(v));
+	for (i = 0; i < n && !yes; i++) {
+		jv t = jv_array_get(jv_copy(v), i);
+
+		yes = jv_get_kind(t) == JV_KIND_STRING &&
+		    track_of(jv_string_value(t),
+		    (size_t)jv_string_length_bytes(jv_copy(t))) == T_INBOUND;
+		jv_free(t);
+	}
+	jv_free(v);
+	return yes;
+}
+
 const char *
 call_from_start(struct call *c, jv msg, int conn, unsigned rate_opt,
     unsigned url_rate, unsigned long line)
@@ -408,6 +430,7 @@ call_from_start(struct call *c, jv msg, int conn, unsigned rate_opt,
 	c->from = field(pick(src, msg, "from"), "from", 0, line);
 	c->to = field(pick(src, msg, "to"), "to", 0, line);
 	c->custom = bounded_custom(pick(src, msg, p->custom), line);
+	c->inbound_listed = lists_inbound(pick(src, msg, p->tracks));
 	/*
 	 * TENANT_ID in the environment is the tenant ws-accept authenticated
 	 * (a verified JWT claim): it wins, and a start that names another

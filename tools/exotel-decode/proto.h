@@ -34,6 +34,7 @@ struct proto {
 	/* Start keys; NULL: the protocol has none. */
 	const char *stream_sid, *call_sid, *account_sid, *interaction_id;
 	const char *custom;
+	const char *tracks;	/* the list of the stream's tracks; NULL: none */
 	const char *format;	/* the media format object; NULL: top level */
 	const char *rate_key;
 	int codec;		/* when the start names none */
@@ -57,6 +58,7 @@ struct call {
 	jv from;
 	jv to;
 	jv custom;		/* owned object, {} when none */
+	int inbound_listed;	/* the start lists the inbound track, or no list */
 };
 
 /*
